@@ -1,0 +1,118 @@
+"""The ``kb`` command: validate the data, render it to Markdown, build or serve the site.
+
+Every failure a curator can cause ends in ``PATH:LINE:COL: error: MESSAGE`` lines and exit code 1,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kb.problems import DataError, Problem
+
+DEFAULT_DATA = Path("data")
+
+
+def _print_problems(problems: list[Problem], *, strict: bool) -> None:
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.path, []).append(problem)
+    for path in sorted(by_file):
+        for problem in by_file[path]:
+            shown = problem if problem.is_error or not strict else Problem(
+                problem.path, problem.line, problem.column, problem.message, "error")
+            print(shown, file=sys.stderr)
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    from kb.pipeline import check_data
+
+    _, problems, _ = check_data(args.data)
+    errors = [p for p in problems if p.is_error or args.strict]
+    if args.format == "json":
+        print(json.dumps({
+            "ok": not errors,
+            "errors": [vars(p) for p in problems if p.is_error or args.strict],
+            "warnings": [vars(p) for p in problems if not (p.is_error or args.strict)],
+        }, indent=2))
+    else:
+        _print_problems(problems, strict=args.strict)
+        warnings = len(problems) - len(errors)
+        print(f"{len(errors)} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def command_render(args: argparse.Namespace) -> int:
+    from kb.pipeline import load_knowledge_base
+    from kb.render import render_site_pages
+
+    knowledge_base = load_knowledge_base(args.data, strict=args.strict)
+    pages = render_site_pages(knowledge_base)
+    for relative, content in pages.items():
+        target = args.out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+    print(f"wrote {len(pages)} page(s) to {args.out}", file=sys.stderr)
+    return 0
+
+
+def command_build(args: argparse.Namespace) -> int:
+    from kb.build import build_site
+
+    build_site(args.config, args.site_dir, strict=args.strict)
+    print(f"site built in {args.site_dir}/", file=sys.stderr)
+    return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from kb.serve import serve_site
+
+    return serve_site(args.config, args.dev_addr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="Leukemia cell therapy knowledge base tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="check every data file and report all problems")
+    validate.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data folder (default: data)")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.set_defaults(handler=command_validate)
+
+    render = sub.add_parser("render", help="write the generated Markdown pages to a folder")
+    render.add_argument("--out", type=Path, required=True)
+    render.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    render.add_argument("--strict", action="store_true")
+    render.set_defaults(handler=command_render)
+
+    build = sub.add_parser("build", help="validate, then build the site atomically")
+    build.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
+    build.add_argument("--site-dir", type=Path, default=Path("site"))
+    build.add_argument("--strict", action="store_true", help="treat data warnings as errors")
+    build.set_defaults(handler=command_build)
+
+    serve = sub.add_parser("serve", help="preview the site with live reload on data changes")
+    serve.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000")
+    serve.set_defaults(handler=command_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except DataError as exc:
+        _print_problems(exc.problems, strict=True)
+        print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

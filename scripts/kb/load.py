@@ -1,0 +1,274 @@
+"""Load stage: read the YAML files under ``data/`` into plain Python values with the position of every node.
+
+Only a safe subset of YAML is accepted: one mapping per file, no anchors or aliases, no explicit tags,
+bounded size and nesting. Plain scalars resolve by the YAML 1.2 core rules (``2025-03-01`` and ``no``
+stay strings), so dates are validated as ISO strings later rather than silently converted here.
+Every problem becomes a :class:`~kb.problems.Problem`; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from kb.problems import Problem, display_path
+
+# libyaml's C parser is several times faster; the pure-Python one gives the same events.
+_EventSource = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 20
+
+JsonPath = tuple[str | int, ...]
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a node starts (1-based) and, for mapping values, where its key starts."""
+
+    line: int
+    column: int
+    key_line: int | None = None
+    key_column: int | None = None
+
+
+@dataclass
+class Document:
+    """One data file: its parsed content and the position of every node, keyed by JSON path."""
+
+    path: Path
+    data: Any
+    positions: dict[JsonPath, Position] = field(default_factory=dict)
+
+    @property
+    def shown_path(self) -> str:
+        return display_path(self.path)
+
+    def problem(self, path: JsonPath, message: str, *, at_key: bool = False, severity: str = "error") -> Problem:
+        """A problem located at the node for ``path`` (or its key), falling back to the nearest parent."""
+        for depth in range(len(path), -1, -1):
+            position = self.positions.get(path[:depth])
+            if position is None:
+                continue
+            if at_key and depth == len(path) and position.key_line is not None:
+                return Problem(self.shown_path, position.key_line, position.key_column or 1, message, severity)
+            return Problem(self.shown_path, position.line, position.column, message, severity)
+        return Problem(self.shown_path, 1, 1, message, severity)
+
+
+class _Invalid(Exception):
+    def __init__(self, line: int, column: int, message: str):
+        self.line, self.column, self.message = line, column, message
+
+
+def _mark(event: yaml.Event) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _resolve_plain(value: str) -> Any:
+    if value in _NULLS:
+        return None
+    if value in _BOOLS:
+        return _BOOLS[value]
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    return value
+
+
+class _TreeBuilder:
+    """Builds values from parser events, recording positions and refusing unsafe constructs."""
+
+    def __init__(self, events: Any):
+        self.events = events
+        self.positions: dict[JsonPath, Position] = {}
+
+    def next_event(self) -> yaml.Event:
+        return next(self.events)
+
+    def build_document(self) -> Any:
+        if not isinstance(self.next_event(), yaml.StreamStartEvent):
+            raise _Invalid(1, 1, "not a YAML stream")
+        event = self.next_event()
+        if isinstance(event, yaml.StreamEndEvent):
+            raise _Invalid(1, 1, "file is empty; it must hold one YAML mapping")
+        value = self.build_node(self.next_event(), (), 0)
+        self.next_event()  # DocumentEndEvent
+        event = self.next_event()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise _Invalid(*_mark(event), "a data file holds one YAML document, found a second one")
+        return value
+
+    def check_event(self, event: yaml.Event, depth: int) -> None:
+        if isinstance(event, yaml.AliasEvent):
+            raise _Invalid(*_mark(event), f"YAML aliases are not allowed (found '*{event.anchor}'); write the value out")
+        if getattr(event, "anchor", None):
+            raise _Invalid(*_mark(event), f"YAML anchors are not allowed (found '&{event.anchor}'); write the value out")
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Invalid(*_mark(event), f"YAML tags are not allowed (found '{shown}'); write plain values")
+        if depth > MAX_DEPTH:
+            raise _Invalid(*_mark(event), f"nesting deeper than {MAX_DEPTH} levels")
+
+    def build_node(self, event: yaml.Event, path: JsonPath, depth: int, key: Position | None = None) -> Any:
+        self.check_event(event, depth)
+        line, column = _mark(event)
+        self.positions[path] = Position(line, column, key.line if key else None, key.column if key else None)
+        if isinstance(event, yaml.ScalarEvent):
+            return _resolve_plain(event.value) if event.implicit[0] else event.value
+        if isinstance(event, yaml.SequenceStartEvent):
+            items = []
+            while not isinstance(event := self.next_event(), yaml.SequenceEndEvent):
+                items.append(self.build_node(event, (*path, len(items)), depth + 1))
+            return items
+        if isinstance(event, yaml.MappingStartEvent):
+            return self.build_mapping(path, depth)
+        raise _Invalid(line, column, f"unexpected YAML construct {type(event).__name__}")
+
+    def build_mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        while not isinstance(event := self.next_event(), yaml.MappingEndEvent):
+            self.check_event(event, depth + 1)
+            key_line, key_column = _mark(event)
+            if not isinstance(event, yaml.ScalarEvent):
+                raise _Invalid(key_line, key_column, "mapping keys must be plain text")
+            key = event.value
+            if event.implicit[0] and not isinstance(_resolve_plain(key), str):
+                raise _Invalid(key_line, key_column, f"mapping key '{key}' must be text; quote it")
+            if key in mapping:
+                raise _Invalid(key_line, key_column, f"duplicate key '{key}'")
+            mapping[key] = self.build_node(self.next_event(), (*path, key), depth + 1,
+                                           Position(key_line, key_column))
+        return mapping
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    source = _EventSource(text)
+    try:
+        while source.check_event():
+            yield source.get_event()
+    finally:
+        source.dispose()
+
+
+def _decode(raw: bytes) -> tuple[str | None, tuple[int, int, str] | None]:
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, (line, column, f"invalid UTF-8 byte 0x{raw[exc.start]:02x}; save the file as UTF-8")
+
+
+def _tab_problems(text: str) -> list[tuple[int, int]]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            found.append((number, indent.index("\t") + 1))
+    return found
+
+
+def _syntax_problem(exc: yaml.YAMLError) -> tuple[int, int, str]:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if mark is not None:
+        return mark.line + 1, mark.column + 1, message
+    return 1, 1, message
+
+
+def load_document(path: Path, data_root: Path | None = None) -> tuple[Document | None, list[Problem]]:
+    """Read one YAML file; return the document, or ``None`` and the problems that stopped it."""
+    shown = display_path(path)
+
+    def fail(line: int, column: int, message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(shown, line, column, message)]
+
+    if data_root is not None and path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(data_root.resolve()):
+            return fail(1, 1, f"symbolic link points outside the data folder (to {target})")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return fail(1, 1, f"file is {size} bytes; data files are limited to {MAX_FILE_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return fail(1, 1, f"cannot read file: {exc.strerror}")
+    text, bad_bytes = _decode(raw)
+    if bad_bytes:
+        return fail(*bad_bytes)
+    assert text is not None
+    tabs = _tab_problems(text)
+    if tabs:
+        return None, [Problem(shown, line, column, "tab character in indentation; indent with spaces")
+                      for line, column in tabs]
+    builder = _TreeBuilder(_events(text))
+    try:
+        data = builder.build_document()
+    except _Invalid as exc:
+        return fail(exc.line, exc.column, exc.message)
+    except yaml.YAMLError as exc:
+        return fail(*_syntax_problem(exc))
+    except RecursionError:
+        return fail(1, 1, f"nesting deeper than {MAX_DEPTH} levels")
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        return fail(1, 1, f"a data file must hold a YAML mapping (key: value pairs), found {kind}")
+    return Document(path, data, builder.positions), []
+
+
+def find_data_files(data_root: Path, directories: list[str], files: list[str]) -> tuple[list[Path], list[Problem]]:
+    """Every YAML file the layout expects, plus problems for files that fit nowhere."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for name in files:
+        if (data_root / name).exists() or (data_root / name).is_symlink():
+            found.append(data_root / name)
+    for directory in directories:
+        folder = data_root / directory
+        if not folder.is_dir():
+            continue
+        for root, subdirs, names in os.walk(folder):
+            for sub in sorted(subdirs):
+                problems.append(Problem(display_path(Path(root) / sub), 1, 1,
+                                        f"unexpected folder; '{directory}/' holds one .yaml file per entity"))
+            subdirs.clear()
+            for name in sorted(names):
+                path = Path(root) / name
+                if name.endswith(".yaml"):
+                    found.append(path)
+                elif name.endswith(".yml"):
+                    problems.append(Problem(display_path(path), 1, 1, "rename to .yaml; .yml files are ignored"))
+    return found, problems
+
+
+def load_documents(paths: list[Path], data_root: Path) -> tuple[list[Document], list[Problem]]:
+    """Load every file; a broken file is reported and left out, the others still load."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in paths:
+        document, found = load_document(path, data_root)
+        problems.extend(found)
+        if document is not None:
+            documents.append(document)
+    return documents, problems

@@ -1,0 +1,141 @@
+"""Model stage: turn validated documents into a read-only knowledge base with cross-references both ways.
+
+The entity's fields stay the plain mapping the schema describes (``entity.data``); this module adds only
+what is derived: URLs, the ordered list of sources a page cites, and who refers to whom.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.load import Document
+from kb.problems import Problem
+from kb.validate import EntityType, Reference, Schemas, ValidationResult
+
+
+@dataclass
+class Source:
+    """One bibliography entry and the links that open it."""
+
+    id: str
+    data: dict[str, Any]
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(label, URL) pairs, most authoritative first."""
+        links = []
+        if "pmid" in self.data:
+            links.append((f"PubMed {self.data['pmid']}", f"https://pubmed.ncbi.nlm.nih.gov/{self.data['pmid']}/"))
+        if "doi" in self.data:
+            links.append((f"doi:{self.data['doi']}", f"https://doi.org/{self.data['doi']}"))
+        if "nct" in self.data:
+            links.append((self.data["nct"], f"https://clinicaltrials.gov/study/{self.data['nct']}"))
+        if "url" in self.data:
+            links.append(("Web page" if links else "Link", self.data["url"]))
+        return links
+
+
+@dataclass
+class Entity:
+    """One entity: its id, type, fields as written in YAML, and where it came from."""
+
+    id: str
+    type: EntityType
+    data: dict[str, Any]
+    document: Document = field(repr=False)
+    source_path: str = ""  # e.g. data/products/tisagenlecleucel.yaml, for edit links
+    cited_sources: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.data["name"]
+
+    @property
+    def page_path(self) -> str:
+        """Where the rendered Markdown lives inside the docs tree."""
+        return f"{self.type.plural}/{self.id}.md"
+
+    @property
+    def url(self) -> str:
+        return f"{self.type.plural}/{self.id}/"
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the renderer needs, with the cross-reference index built once."""
+
+    types: list[EntityType]
+    entities: dict[str, Entity]
+    sources: dict[str, Source]
+    glossary: dict[str, dict[str, Any]]
+    outgoing: dict[str, list[Reference]]
+    incoming: dict[str, list[Reference]]
+    problems: list[Problem]
+    schemas: Schemas
+
+    def of_type(self, type_name: str) -> list[Entity]:
+        return sorted((e for e in self.entities.values() if e.type.name == type_name), key=lambda e: e.name.lower())
+
+    def related(self, entity_id: str) -> dict[str, list[Entity]]:
+        """Entities linked to or from this one, grouped by type name, each listed once."""
+        linked = {r.target for r in self.outgoing.get(entity_id, []) if r.target_type != "source"}
+        linked |= {r.origin for r in self.incoming.get(entity_id, [])}
+        linked.discard(entity_id)
+        grouped: dict[str, list[Entity]] = defaultdict(list)
+        for other in sorted((self.entities[i] for i in linked if i in self.entities), key=lambda e: e.name.lower()):
+            grouped[other.type.name].append(other)
+        return {t.name: grouped[t.name] for t in self.types if grouped.get(t.name)}
+
+    def referrers(self, entity_id: str, field_name: str) -> list[Entity]:
+        """Entities whose top-level field ``field_name`` refers to ``entity_id`` (e.g. products of a therapy)."""
+        origins = {r.origin for r in self.incoming.get(entity_id, []) if r.path and r.path[0] == field_name}
+        return sorted((self.entities[i] for i in origins), key=lambda e: e.name.lower())
+
+    def citing(self, source_id: str) -> list[Entity]:
+        """Entities that cite a source."""
+        return sorted((e for e in self.entities.values() if source_id in e.cited_sources), key=lambda e: e.name.lower())
+
+
+def _relative_source_path(path: Path, data_root: Path) -> str:
+    return (Path("data") / path.relative_to(data_root)).as_posix()
+
+
+def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: list[Problem]) -> KnowledgeBase:
+    """Assemble the model from a validation result that had no errors."""
+    data_root = schemas.folder.parent
+    entities = {
+        entity_id: Entity(entity_id, schemas.entity_types[type_name], document.data, document,
+                          _relative_source_path(document.path, data_root))
+        for entity_id, (type_name, document) in result.entities.items()
+    }
+    outgoing: dict[str, list[Reference]] = defaultdict(list)
+    incoming: dict[str, list[Reference]] = defaultdict(list)
+    for reference in result.references:
+        outgoing[reference.origin].append(reference)
+        if reference.target_type != "source":
+            incoming[reference.target].append(reference)
+    for entity in entities.values():
+        positions = entity.document.positions
+        cited = sorted((r for r in outgoing[entity.id] if r.target_type == "source"),
+                       key=lambda r: (positions[r.path].line, positions[r.path].column))
+        entity.cited_sources = list(dict.fromkeys(r.target for r in cited))
+    sources_doc = result.collections.get("sources.yaml")
+    glossary_doc = result.collections.get("glossary.yaml")
+    sources = {i: Source(i, d) for i, d in (sources_doc.data if sources_doc else {}).items()}
+    return KnowledgeBase(
+        types=sorted(schemas.entity_types.values(), key=lambda t: _TYPE_ORDER.get(t.name, 99)),
+        entities=entities,
+        sources=sources,
+        glossary=dict(glossary_doc.data) if glossary_doc else {},
+        outgoing=dict(outgoing),
+        incoming=dict(incoming),
+        problems=problems,
+        schemas=schemas,
+    )
+
+
+# Reading order on the site; a type not listed here sorts last.
+_TYPE_ORDER = {"therapy": 0, "product": 1, "trial": 2, "disease": 3, "challenge": 4}

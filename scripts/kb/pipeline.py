@@ -1,0 +1,43 @@
+"""The pipeline up to the model: find files, load them, validate them, build the model. Used by the CLI and the MkDocs hook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.load import find_data_files, load_documents
+from kb.model import KnowledgeBase, build_knowledge_base
+from kb.problems import DataError, Problem
+from kb.validate import Schemas, ValidationResult, load_schemas, validate_documents
+
+
+@dataclass
+class Checked:
+    """The outcome of checking the data folder: every problem, and the model when there was no error."""
+
+    problems: list[Problem]
+    knowledge_base: KnowledgeBase | None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def check_data(data_root: Path) -> tuple[ValidationResult | None, list[Problem], Schemas]:
+    """Load and validate everything under ``data_root``; report all problems at once."""
+    schemas = load_schemas(data_root / "schema")
+    directories = [t.directory for t in schemas.entity_types.values()]
+    paths, problems = find_data_files(data_root, directories, list(schemas.collection_files))
+    documents, load_problems = load_documents(paths, data_root)
+    result = validate_documents(documents, data_root, schemas)
+    all_problems = sorted(set(problems + load_problems + result.problems))
+    return result, all_problems, schemas
+
+
+def load_knowledge_base(data_root: Path, *, strict: bool = False) -> KnowledgeBase:
+    """The validated model of ``data_root``; raises :class:`DataError` with every error (and warning, if strict)."""
+    result, problems, schemas = check_data(data_root)
+    blocking = [p for p in problems if p.is_error or strict]
+    if blocking or result is None:
+        raise DataError(blocking)
+    return build_knowledge_base(result, schemas, problems)

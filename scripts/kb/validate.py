@@ -1,0 +1,408 @@
+"""Validate stage: check loaded documents against the JSON Schemas in ``data/schema/`` and against each other.
+
+The schemas hold the shape of the data; this module only knows four custom keywords they use:
+
+- ``x-references: <type>`` — the string must be the id of an existing entity of that type (or ``source``);
+- ``x-text: plain | markdown`` — the text must not carry HTML, scripts or build-syntax (see ``text_problems``);
+- ``x-not-future: true`` — the date must not be later than the clock's today;
+- ``x-type`` / ``x-directory`` / ``x-file`` on a top-level schema — which files it governs.
+
+Every problem, whatever its kind, is reported at once as ``PATH:LINE:COL: error: MESSAGE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from kb import clock
+from kb.load import Document, JsonPath
+from kb.problems import Problem, display_path
+
+SCHEMA_BASE = "https://leukemia-cell-therapy-kb.invalid/schema/"
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+STALE_AFTER_DAYS = 365
+
+
+@dataclass(frozen=True)
+class EntityType:
+    """An entity type declared by a schema with ``x-type``."""
+
+    name: str
+    plural: str
+    directory: str
+    title: str
+    schema_file: str
+
+
+@dataclass
+class Schemas:
+    """The JSON Schemas of ``data/schema/``, compiled once and reused."""
+
+    folder: Path
+    raw: dict[str, dict[str, Any]]
+    entity_types: dict[str, EntityType]
+    collection_files: dict[str, str]  # data file name -> schema file name
+    registry: Registry
+
+    def schema_for(self, schema_file: str) -> dict[str, Any]:
+        return self.raw[schema_file]
+
+
+def load_schemas(folder: Path) -> Schemas:
+    """Read every ``*.schema.json``; entity types and collection files are discovered from them."""
+    raw: dict[str, dict[str, Any]] = {}
+    resources = []
+    for path in sorted(folder.glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema = {**schema, "$id": SCHEMA_BASE + path.name}
+        raw[path.name] = schema
+        resources.append((SCHEMA_BASE + path.name, Resource.from_contents(schema, default_specification=DRAFT202012)))
+    entity_types = {
+        s["x-type"]: EntityType(s["x-type"], s["x-plural"], s["x-directory"], s["title"], name)
+        for name, s in raw.items() if "x-type" in s
+    }
+    collections = {s["x-file"]: name for name, s in raw.items() if "x-file" in s}
+    return Schemas(folder, raw, entity_types, collections, Registry().with_resources(resources))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One id reference found in the data: which entity (or collection) points where, from which field."""
+
+    origin: str  # entity id, or "source:<id>" / "term:<abbr>" inside a collection
+    path: JsonPath
+    target: str
+    target_type: str
+
+
+@dataclass
+class IdIndex:
+    """Every id the data defines, by type."""
+
+    types: dict[str, str] = field(default_factory=dict)  # entity id -> type name
+    sources: set[str] = field(default_factory=set)
+
+    def close_matches(self, value: str, candidates: list[str]) -> str:
+        match = difflib.get_close_matches(value, candidates, n=1, cutoff=0.6)
+        return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+@dataclass
+class ValidationResult:
+    """What validation hands to the model: the documents it accepted, the references in them, the problems."""
+
+    entities: dict[str, tuple[str, Document]]  # id -> (type, document)
+    collections: dict[str, Document]  # data file name -> document
+    references: list[Reference]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+# --- Text safety --------------------------------------------------------------------------------------------
+
+_RAW_HTML = re.compile(r"<\s*[/!?]?\s*[A-Za-z]")
+_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_CITATION = re.compile(r"\[@([^\]\s]+)\]")
+_UNSAFE_SCHEME = re.compile(r"\b(javascript|vbscript)\s*:|\b(data)\s*:\s*[a-z]+/[a-z]|\b(file)\s*:/", re.IGNORECASE)
+_FORBIDDEN_MARKUP = [
+    (re.compile(r"\{\s*[:#.]"), "attribute-list syntax '{: …}' is not allowed"),
+    (re.compile(r"-{1,2}8<-{1,2}"), "snippet markers '--8<--' are not allowed"),
+    (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"), "template syntax ('{{', '{%', '{#') is not allowed"),
+    (re.compile(r"^\s*\[[^\]]+\]:\s*\S", re.MULTILINE), "reference-style link definitions are not allowed; use [text](https://…)"),
+    (re.compile(r"\[\^"), "footnotes are not allowed; cite sources as [@source-id]"),
+    (re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"), "control characters are not allowed"),
+]
+
+
+def text_problems(text: str, kind: str) -> Iterator[str]:
+    """Why ``text`` is unsafe to publish as ``kind`` ('plain' or 'markdown') text; nothing if it is fine."""
+    html = _RAW_HTML.search(text)
+    if html:
+        yield f"raw HTML is not allowed (found '{html.group(0).strip()}…'); use the Markdown subset"
+    scheme = _UNSAFE_SCHEME.search(text)
+    if scheme:
+        name = next(g for g in scheme.groups() if g)
+        yield f"'{name}:' links are not allowed; only https:// and http:// links"
+    for pattern, message in _FORBIDDEN_MARKUP:
+        if pattern.search(text):
+            yield message
+    if kind == "plain":
+        if _LINK.search(text) or _CITATION.search(text):
+            yield "links and citations are not allowed in a plain-text field"
+        return
+    for match in _LINK.finditer(text):
+        if match.group(0).startswith("!"):
+            yield "images are not allowed in text"
+        target = match.group(2)
+        if not (target.startswith(("https://", "http://", "id:")) and len(target) > len("id:")):
+            yield f"link target '{target}' is not allowed; use https://… or id:entity-id"
+
+
+def markdown_links(text: str) -> Iterator[tuple[str, str]]:
+    """The (kind, id) pairs a Markdown text refers to: entity links and source citations."""
+    for match in _LINK.finditer(text):
+        if match.group(2).startswith("id:"):
+            yield "entity", match.group(2)[3:]
+    for match in _CITATION.finditer(text):
+        yield "source", match.group(1)
+
+
+# --- Schema validation with the custom keywords -------------------------------------------------------------
+
+def _partial_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = value.split("-")
+    try:
+        dt.date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1)
+    except (ValueError, IndexError):
+        return False
+    return True
+
+
+_FORMATS = FormatChecker(["date"])
+_FORMATS.checks("partial-date")(_partial_date)
+
+
+class _Checker:
+    """Holds what the custom keywords need: the id index, the clock, and the references found so far."""
+
+    def __init__(self, ids: IdIndex, today: dt.date):
+        self.ids = ids
+        self.today = today
+
+    def reference_error(self, value: str, target_type: str) -> str | None:
+        if target_type == "source":
+            if value in self.ids.sources:
+                return None
+            return f"source '{value}' is not in data/sources.yaml" + self.ids.close_matches(value, sorted(self.ids.sources))
+        actual = self.ids.types.get(value)
+        if actual is None:
+            candidates = sorted(i for i, t in self.ids.types.items() if target_type in ("entity", t))
+            return f"{'entity' if target_type == 'entity' else target_type} '{value}' is not defined" + \
+                self.ids.close_matches(value, candidates)
+        if target_type not in ("entity", actual):
+            return f"'{value}' is a {actual}, not a {target_type}"
+        return None
+
+    def x_references(self, validator: Any, target_type: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+        if not isinstance(instance, str):
+            return
+        message = self.reference_error(instance, target_type)
+        if message:
+            yield ValidationError(message, validator="x-references")
+
+    def x_text(self, validator: Any, kind: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+        if not isinstance(instance, str):
+            return
+        for message in text_problems(instance, kind):
+            yield ValidationError(message, validator="x-text")
+        if kind == "markdown":
+            for target_type, value in markdown_links(instance):
+                message = self.reference_error(value, target_type)
+                if message:
+                    yield ValidationError(message, validator="x-references")
+
+    def x_not_future(self, validator: Any, enabled: bool, instance: Any, schema: dict) -> Iterator[ValidationError]:
+        if enabled and isinstance(instance, str):
+            try:
+                when = dt.date.fromisoformat(instance)
+            except ValueError:
+                return
+            if when > self.today:
+                yield ValidationError(f"date {instance} is in the future (today is {self.today.isoformat()})",
+                                      validator="x-not-future")
+
+
+def _validator_class(checker: _Checker) -> type[jsonschema.protocols.Validator]:
+    return jsonschema.validators.extend(Draft202012Validator, {
+        "x-references": checker.x_references,
+        "x-text": checker.x_text,
+        "x-not-future": checker.x_not_future,
+    })
+
+
+def _field_name(path: JsonPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe_type(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping"}
+    shown = json.dumps(value, ensure_ascii=False) if isinstance(value, str | int | float | bool) else ""
+    return names.get(type(value), type(value).__name__) + (f" {shown[:40]}" if shown else "")
+
+
+_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "array": "a list",
+               "object": "a mapping", "boolean": "true or false"}
+
+
+def _schema_problem(document: Document, error: ValidationError) -> Problem:
+    path: JsonPath = tuple(error.absolute_path)
+    where = _field_name(path)
+    prefix = f"{where}: " if where else ""
+    kind = error.validator
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        why = error.schema.get("description") if isinstance(error.schema, dict) else None
+        return document.problem(path, f"{prefix}missing required field '{missing}'" + (f" ({why})" if why else ""))
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        key = extra[0] if extra else "?"
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        hint_text = f" (did you mean '{hint[0]}'?)" if hint else f"; allowed: {', '.join(allowed)}"
+        return document.problem((*path, key), f"{prefix}unknown field '{key}'{hint_text}", at_key=True)
+    if kind == "propertyNames":
+        key = error.instance
+        return document.problem((*path, key), f"{prefix}'{key}' is not a valid key here ({error.message})",
+                                at_key=True)
+    if kind == "type":
+        expected = error.validator_value
+        expected_text = " or ".join(_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+        return document.problem(path, f"{prefix}expected {expected_text}, found {_describe_type(error.instance)}")
+    if kind == "enum":
+        choices = ", ".join(str(c) for c in error.validator_value)
+        return document.problem(path, f"{prefix}'{error.instance}' is not one of the allowed values: {choices}")
+    if kind == "oneOf" and all(isinstance(s, dict) and "const" in s for s in error.validator_value):
+        choices = ", ".join(str(s["const"]) for s in error.validator_value)
+        return document.problem(path, f"{prefix}'{error.instance}' is not one of the allowed values: {choices}")
+    if kind in ("pattern", "format") and isinstance(error.schema, dict):
+        if error.schema.get("format") in ("date", "partial-date") or "date" in str(error.schema.get("description", "")):
+            wanted = "YYYY-MM-DD" if error.schema.get("format") == "date" else "YYYY-MM-DD, YYYY-MM or YYYY"
+            return document.problem(path, f"{prefix}'{error.instance}' is not a valid date ({wanted})")
+        return document.problem(path, f"{prefix}'{error.instance}' does not have the expected form "
+                                      f"({error.schema.get('description') or error.validator_value})")
+    if kind == "minItems":
+        return document.problem(path, f"{prefix}needs at least {error.validator_value} item(s)")
+    if kind == "minLength":
+        return document.problem(path, f"{prefix}must not be empty")
+    if kind == "uniqueItems":
+        return document.problem(path, f"{prefix}lists the same item twice")
+    if kind == "minimum":
+        return document.problem(path, f"{prefix}must be at least {error.validator_value}, found {error.instance}")
+    return document.problem(path, f"{prefix}{error.message}")
+
+
+# --- The whole check ----------------------------------------------------------------------------------------
+
+def _classify(documents: list[Document], data_root: Path, schemas: Schemas) -> tuple[
+        dict[str, tuple[str, Document]], dict[str, Document], list[Problem]]:
+    by_directory = {t.directory: t for t in schemas.entity_types.values()}
+    entities: dict[str, tuple[str, Document]] = {}
+    collections: dict[str, Document] = {}
+    problems: list[Problem] = []
+    for document in documents:
+        relative = document.path.relative_to(data_root)
+        if len(relative.parts) == 1 and relative.name in schemas.collection_files:
+            collections[relative.name] = document
+            continue
+        entity_type = by_directory.get(relative.parts[0]) if len(relative.parts) == 2 else None
+        if entity_type is None:
+            problems.append(document.problem((), "this file is not part of any entity type's folder"))
+            continue
+        entity_id = document.path.stem
+        if not ID_PATTERN.fullmatch(entity_id):
+            problems.append(document.problem((), f"file name '{entity_id}' is not a valid id: use lower-case "
+                                                 "letters, digits and single hyphens (kebab-case)"))
+            continue
+        if entity_id in entities:
+            other = entities[entity_id][1].shown_path
+            problems.append(document.problem((), f"id '{entity_id}' is already used by {other}; ids are unique "
+                                                 "across all entity types"))
+            continue
+        entities[entity_id] = (entity_type.name, document)
+    return entities, collections, problems
+
+
+def _staleness_warnings(document: Document, today: dt.date) -> Iterator[Problem]:
+    reviewed = document.data.get("last_reviewed")
+    try:
+        when = dt.date.fromisoformat(reviewed) if isinstance(reviewed, str) else None
+    except ValueError:
+        when = None
+    if when and (today - when).days > STALE_AFTER_DAYS:
+        yield document.problem(("last_reviewed",), f"last reviewed {reviewed}, more than 12 months ago; "
+                                                   "re-check the page against its sources", severity="warning")
+
+
+def validate_documents(documents: list[Document], data_root: Path, schemas: Schemas,
+                       today: dt.date | None = None) -> ValidationResult:
+    """Check every document; return what passed, every reference found, and every problem."""
+    today = today or clock.today()
+    entities, collections, problems = _classify(documents, data_root, schemas)
+    ids = IdIndex(types={i: t for i, (t, _) in entities.items()})
+    sources_document = collections.get("sources.yaml")
+    if sources_document is not None and isinstance(sources_document.data, dict):
+        ids.sources = set(sources_document.data)
+    elif sources_document is None:
+        problems.append(Problem(display_path(data_root / "sources.yaml"), 1, 1, "the bibliography file is missing"))
+
+    checker = _Checker(ids, today)
+    validator_class = _validator_class(checker)
+    compiled = {name: validator_class(schema, registry=schemas.registry, format_checker=_FORMATS)
+                for name, schema in schemas.raw.items()}
+    references: list[Reference] = []
+
+    def check(document: Document, schema_file: str) -> None:
+        problems.extend(_schema_problem(document, e) for e in compiled[schema_file].iter_errors(document.data))
+
+    for entity_id, (type_name, document) in sorted(entities.items()):
+        schema_file = schemas.entity_types[type_name].schema_file
+        check(document, schema_file)
+        problems.extend(_staleness_warnings(document, today))
+        references.extend(Reference(entity_id, path, target, target_type)
+                          for path, target, target_type in find_references(schemas, schema_file, document.data))
+    for file_name, document in sorted(collections.items()):
+        check(document, schemas.collection_files[file_name])
+    return ValidationResult(entities, collections, list(dict.fromkeys(references)), sorted(set(problems)))
+
+
+def find_references(schemas: Schemas, schema_file: str, data: Any) -> Iterator[tuple[JsonPath, str, str]]:
+    """Every (path, id, type) the data refers to, found by walking it alongside its schema."""
+    resolver = schemas.registry.resolver(base_uri=SCHEMA_BASE + schema_file)
+    yield from _walk(schemas.raw[schema_file], data, (), resolver)
+
+
+def _walk(schema: Any, instance: Any, path: JsonPath, resolver: Any) -> Iterator[tuple[JsonPath, str, str]]:
+    while isinstance(schema, dict) and "$ref" in schema:
+        resolved = resolver.lookup(schema["$ref"])
+        schema, resolver = resolved.contents, resolved.resolver
+    if not isinstance(schema, dict):
+        return
+    if isinstance(instance, str):
+        if "x-references" in schema:
+            yield path, instance, schema["x-references"]
+        elif schema.get("x-text") == "markdown":
+            for target_type, value in markdown_links(instance):
+                yield path, value, target_type
+    elif isinstance(instance, dict):
+        properties = schema.get("properties", {})
+        for key, value in instance.items():
+            yield from _walk(properties.get(key, schema.get("additionalProperties")), value, (*path, key), resolver)
+    elif isinstance(instance, list):
+        for index, value in enumerate(instance):
+            yield from _walk(schema.get("items"), value, (*path, index), resolver)
