@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -60,9 +62,14 @@ def command_render(args: argparse.Namespace) -> int:
 
 
 def command_build(args: argparse.Namespace) -> int:
-    from kb.build import build_site
+    from kb.build import BuildFailed, build_site
 
-    build_site(args.config, args.site_dir, strict=args.strict)
+    try:
+        build_site(args.config, args.site_dir, strict=args.strict)
+    except BuildFailed as exc:
+        print(f"{args.config}:1:1: error: the site build failed: {exc}; the previous site is unchanged",
+              file=sys.stderr)
+        return 1
     print(f"site built in {args.site_dir}/", file=sys.stderr)
     return 0
 
@@ -103,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "true")  # Material's banner would bury our own messages
+    logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import codecs
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -114,9 +114,11 @@ class _TreeBuilder:
 
     def check_event(self, event: yaml.Event, depth: int) -> None:
         if isinstance(event, yaml.AliasEvent):
-            raise _Invalid(*_mark(event), f"YAML aliases are not allowed (found '*{event.anchor}'); write the value out")
+            raise _Invalid(*_mark(event),
+                           f"YAML aliases are not allowed (found '*{event.anchor}'); write the value out")
         if getattr(event, "anchor", None):
-            raise _Invalid(*_mark(event), f"YAML anchors are not allowed (found '&{event.anchor}'); write the value out")
+            raise _Invalid(*_mark(event),
+                           f"YAML anchors are not allowed (found '&{event.anchor}'); write the value out")
         tag = getattr(event, "tag", None)
         if tag is not None:
             shown = tag.replace("tag:yaml.org,2002:", "!!")

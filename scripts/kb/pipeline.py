@@ -1,4 +1,7 @@
-"""The pipeline up to the model: find files, load them, validate them, build the model. Used by the CLI and the MkDocs hook."""
+"""The pipeline up to the model: find, load and validate the files, then build the model.
+
+Used by the CLI and the MkDocs hook.
+"""
 
 from __future__ import annotations
 

@@ -194,7 +194,8 @@ class _Checker:
         if target_type == "source":
             if value in self.ids.sources:
                 return None
-            return f"source '{value}' is not in data/sources.yaml" + self.ids.close_matches(value, sorted(self.ids.sources))
+            hint = self.ids.close_matches(value, sorted(self.ids.sources))
+            return f"source '{value}' is not in data/sources.yaml{hint}"
         actual = self.ids.types.get(value)
         if actual is None:
             candidates = sorted(i for i, t in self.ids.types.items() if target_type in ("entity", t))
@@ -267,7 +268,8 @@ def _schema_problem(document: Document, error: ValidationError) -> Problem:
     kind = error.validator
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        why = error.schema.get("description") if isinstance(error.schema, dict) else None
+        # Conditional requirements (if/then) carry the reason in the `then` schema's description.
+        why = error.schema.get("description") if "then" in error.relative_schema_path else None
         return document.problem(path, f"{prefix}missing required field '{missing}'" + (f" ({why})" if why else ""))
     if kind == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
@@ -282,7 +284,8 @@ def _schema_problem(document: Document, error: ValidationError) -> Problem:
                                 at_key=True)
     if kind == "type":
         expected = error.validator_value
-        expected_text = " or ".join(_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+        expected_list = [expected] if isinstance(expected, str) else expected
+        expected_text = " or ".join(_TYPE_NAMES.get(t, t) for t in expected_list)
         return document.problem(path, f"{prefix}expected {expected_text}, found {_describe_type(error.instance)}")
     if kind == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)

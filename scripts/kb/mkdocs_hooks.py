@@ -1,0 +1,67 @@
+"""MkDocs hook: build the site straight from ``data/`` with no file written into ``docs/``.
+
+``on_config`` loads and validates the data (aborting the build with the usual one-line errors) and fills
+the abbreviation glossary; ``on_files`` adds every rendered page as an in-memory generated file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+try:
+    import kb  # noqa: F401
+except ImportError:  # plain `mkdocs build` from a checkout where the package is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from kb.model import KnowledgeBase
+from kb.pipeline import load_knowledge_base
+from kb.problems import DataError
+from kb.render import render_site_pages
+
+_state: dict[str, Any] = {}
+
+
+def _data_root(config: MkDocsConfig) -> Path:
+    return Path(config.config_file_path).resolve().parent / config.extra.get("data_dir", "data")
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    _state["command"] = command
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    try:
+        knowledge_base = load_knowledge_base(_data_root(config))
+    except DataError as exc:
+        message = f"the data has {len(exc.problems)} error(s):\n{exc}"
+        if _state.get("command") == "serve":
+            # The live-reload loop prints a SystemExit as its message (no traceback) and keeps serving
+            # the last good build until the data is fixed.
+            raise SystemExit(f"{message}\nFix the data and save again; still serving the last good site.") from None
+        raise PluginError(message) from None
+    _state["kb"] = knowledge_base
+    abbreviations = {abbr: term["term"] for abbr, term in knowledge_base.glossary.items()}
+    config.mdx_configs.setdefault("abbr", {})["glossary"] = abbreviations
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    knowledge_base: KnowledgeBase = _state["kb"]
+    entity_pages = {e.page_path: e for e in knowledge_base.entities.values()}
+    for file in files.documentation_pages():
+        file.edit_uri = f"docs/{file.src_uri}"
+    for page_path, content in render_site_pages(knowledge_base).items():
+        entity = entity_pages.get(page_path)
+        # Entity pages are reached through their type's index page; listing them in the nav would make
+        # every page carry every entity, and the build quadratic.
+        inclusion = InclusionLevel.NOT_IN_NAV if entity else InclusionLevel.UNDEFINED
+        file = File.generated(config, page_path, content=content, inclusion=inclusion)
+        file.edit_uri = entity.source_path if entity else None
+        files.append(file)
+    return files

@@ -1,0 +1,196 @@
+"""Render stage: turn the knowledge base into Markdown pages through Jinja2 templates.
+
+Every entity type goes through the same mechanism: ``templates/<type>/page.md.j2`` (which extends
+``templates/entity.md.j2``) for each entity, and ``templates/<type>/index.md.j2`` (falling back to
+``templates/index.md.j2``) for the type's index. Text from the data is escaped here, as a second line
+of defence behind validation, so that no HTML, attribute list or link scheme from YAML reaches a page.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from kb.model import Entity, KnowledgeBase
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Pages that are not entity pages, generated from the data as a whole.
+REFERENCE_PAGES = {
+    "reference/sources.md": "reference/sources.md.j2",
+    "reference/glossary.md": "reference/glossary.md.j2",
+    "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
+}
+
+_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
+_PLAIN_SPECIALS = re.compile(r"([\\`*_\[\]()#+!|~^])")
+_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_CITATION = re.compile(r"\[@([^\]\s]+)\]")
+_LINK_OR_CITATION = re.compile(
+    r"\[@(?P<cite>[^\]\s]+)\]|(?P<image>!?)\[(?P<label>[^\]]*)\]\(\s*(?P<target>[^)\s]*)[^)]*\)")
+_SAFE_URL = re.compile(r"https?://[^\s<>\"'()\\]+")
+
+
+def _escape_html(text: str) -> str:
+    return "".join(_HTML_ESCAPES.get(c, c) for c in text)
+
+
+def plain(value: Any) -> str:
+    """Data text shown literally: HTML-escaped and with every Markdown special character escaped."""
+    escaped = _PLAIN_SPECIALS.sub(r"\\\1", str(value))
+    return _escape_html(escaped).replace("\n", " ")
+
+
+def relative_link(from_page: str, to_page: str) -> str:
+    """A link from one docs page to another, relative, as MkDocs resolves it."""
+    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
+class PageContext:
+    """What a template needs to link and cite from one page."""
+
+    def __init__(self, knowledge_base: KnowledgeBase, page_path: str):
+        self.kb = knowledge_base
+        self.page_path = page_path
+
+    def link_to(self, entity_id: str) -> str:
+        return relative_link(self.page_path, self.kb.entities[entity_id].page_path)
+
+    def entity_link(self, entity_id: str) -> str:
+        entity = self.kb.entities.get(entity_id)
+        if entity is None:  # validation prevents this; keep the text rather than a broken link
+            return plain(entity_id)
+        return f"[{plain(entity.name)}]({self.link_to(entity_id)})"
+
+    def cite(self, source_ids: list[str] | None) -> str:
+        return "".join(f"[^{source_id}]" for source_id in source_ids or [] if source_id in self.kb.sources)
+
+    def source_line(self, source_id: str) -> str:
+        """A bibliography entry as one line of Markdown: the citation and its links."""
+        source = self.kb.sources[source_id]
+        links = " · ".join(f"[{plain(label)}]({url})" for label, url in source.links if _SAFE_URL.fullmatch(url))
+        return f"{plain(source.data['citation'])} {links}".strip()
+
+    def markdown(self, value: Any) -> str:
+        """Data Markdown made safe: HTML escaped, only http(s) and entity links kept, citations numbered."""
+        text = str(value)
+        out: list[str] = []
+        position = 0
+        for match in _LINK_OR_CITATION.finditer(text):
+            out.append(_escape_html(text[position:match.start()]))
+            out.append(self._link_or_citation(match))
+            position = match.end()
+        out.append(_escape_html(text[position:]))
+        return "".join(out)
+
+    def _link_or_citation(self, match: re.Match[str]) -> str:
+        if match.group("cite"):
+            return self.cite([match.group("cite")]) or plain(match.group(0))
+        label, target = _escape_html(match.group("label")), match.group("target")
+        if target.startswith("id:") and target[3:] in self.kb.entities:
+            return f"[{label}]({self.link_to(target[3:])})"
+        if _SAFE_URL.fullmatch(target) and not match.group("image"):
+            return f"[{label}]({target})"
+        return plain(match.group("label"))  # anything else loses its link and keeps its words
+
+
+def format_number(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.10g}"
+
+
+def format_figure_value(figure: dict[str, Any]) -> str:
+    """The value of a figure as a reader expects it: '83% (95% CI 71–89)', 'USD 475,000', 'median 168 days'."""
+    number = format_number(figure["value"])
+    unit = figure["unit"]
+    if unit in ("USD", "EUR", "GBP"):
+        text = f"{unit} {number}"
+    elif unit == "%":
+        text = f"{number}%"
+    else:
+        text = f"{number} {unit}"
+    if figure.get("statistic") in ("median", "mean"):
+        text = f"{figure['statistic']} {text}"
+    if "ci" in figure:
+        text += f" (95% CI {format_number(figure['ci']['low'])}–{format_number(figure['ci']['high'])})"
+    if "range" in figure:
+        text += f" (range {format_number(figure['range']['low'])}–{format_number(figure['range']['high'])})"
+    return text
+
+
+def humanize(value: str) -> str:
+    return value.replace("-", " ").capitalize()
+
+
+def front_matter(**fields: Any) -> str:
+    """YAML front matter; JSON is valid YAML and escapes anything a value could carry."""
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items() if value is not None]
+    return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+def description_of(entity: Entity) -> str:
+    """A plain one-line description for search engines and link previews."""
+    text = _CITATION.sub("", _LINK.sub(lambda m: m.group(2), entity.data.get("plain_summary", entity.name)))
+    text = " ".join(re.sub(r"[*_`]", "", text).split())
+    return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=False,  # Markdown output; data text is escaped by the plain/md filters instead
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize,
+                               number=format_number)
+    environment.globals.update(front_matter=front_matter, description_of=description_of)
+    return environment
+
+
+def _template(*names: str) -> jinja2.Template:
+    return _environment().select_template(list(names))
+
+
+def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Callable[..., str] | Any]:
+    context = PageContext(knowledge_base, page_path)
+    return {"kb": knowledge_base, "md": context.markdown, "cite": context.cite, "entity_link": context.entity_link,
+            "link_to": context.link_to, "page_path": page_path,
+            "source_line": context.source_line,
+            "link": lambda to_page: relative_link(page_path, to_page)}
+
+
+def render_entity_page(knowledge_base: KnowledgeBase, entity: Entity) -> str:
+    template = _template(f"{entity.type.name}/page.md.j2")
+    return template.render(entity=entity, d=entity.data, **_page_globals(knowledge_base, entity.page_path))
+
+
+def render_index_page(knowledge_base: KnowledgeBase, type_name: str) -> str:
+    entity_type = knowledge_base.schemas.entity_types[type_name]
+    page_path = f"{entity_type.plural}/index.md"
+    template = _template(f"{type_name}/index.md.j2", "index.md.j2")
+    return template.render(entity_type=entity_type, entities=knowledge_base.of_type(type_name),
+                           **_page_globals(knowledge_base, page_path))
+
+
+def render_site_pages(knowledge_base: KnowledgeBase) -> dict[str, str]:
+    """Every generated page, keyed by its path inside the docs tree."""
+    pages: dict[str, str] = {}
+    for entity_type in knowledge_base.types:
+        pages[f"{entity_type.plural}/index.md"] = render_index_page(knowledge_base, entity_type.name)
+        for entity in knowledge_base.of_type(entity_type.name):
+            pages[entity.page_path] = render_entity_page(knowledge_base, entity)
+    for page_path, template_name in REFERENCE_PAGES.items():
+        pages[page_path] = _template(template_name).render(**_page_globals(knowledge_base, page_path))
+    return pages

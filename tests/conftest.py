@@ -1,0 +1,54 @@
+"""Shared fixtures: a small valid data folder, a fixed clock, and a way to run ``kb`` as a user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# 2026-02-02: after every fixture's last_reviewed date, so nothing is "in the future" or stale.
+FIXED_EPOCH = "1770000000"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "true")
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    """A copy of the small valid data set, with the real schemas, that a test may break."""
+    root = tmp_path / "data"
+    shutil.copytree(FIXTURES / "valid", root)
+    shutil.copytree(REPO / "data" / "schema", root / "schema")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path, data_root: Path) -> Path:
+    """A project folder laid out like the repository, with the fixture data: mkdocs.yml, docs/, data/, scripts/."""
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "kb").symlink_to(REPO / "scripts" / "kb")
+    return tmp_path
+
+
+def run_kb(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run the ``kb`` command in a subprocess, exactly as a curator would."""
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "kb.cli", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,138 @@
+"""End to end: the YAML becomes a searchable site, and bad data never touches the previous site."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_kb
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=project,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built_fixture_site(tmp_path_factory) -> Path:
+    """The fixture project built once with plain `mkdocs build --strict`."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    project = tmp_path_factory.mktemp("project")
+    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", project / "docs")
+    (project / "scripts").mkdir()
+    (project / "scripts" / "kb").symlink_to(REPO / "scripts" / "kb")
+    shutil.copytree(FIXTURES / "valid", project / "data")
+    shutil.copytree(REPO / "data" / "schema", project / "data" / "schema")
+    result = mkdocs_build(project, project / "site", {"SOURCE_DATE_EPOCH": "1770000000"})
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return project / "site"
+
+
+def test_mkdocs_build_strict_generates_every_entity_page(built_fixture_site):
+    for page in ["therapies/car-t", "products/tisagenlecleucel", "trials/eliana", "challenges/crs",
+                 "diseases/b-all", "products", "reference/sources", "reference/glossary"]:
+        assert (built_fixture_site / page / "index.html").is_file(), page
+
+
+def test_search_index_contains_entity_pages_and_their_aliases(built_fixture_site):
+    index = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
+    by_location = {doc["location"]: doc for doc in index["docs"]}
+    assert "products/tisagenlecleucel/" in by_location
+    assert "CTL019" in by_location["products/tisagenlecleucel/"]["text"]
+
+
+def test_glossary_terms_become_tooltips(built_fixture_site):
+    html = (built_fixture_site / "therapies" / "car-t" / "index.html").read_text()
+    assert '<abbr title="chimeric antigen receptor">CAR</abbr>' in html
+
+
+def test_entity_pages_are_not_listed_in_the_navigation(built_fixture_site):
+    html = (built_fixture_site / "index.html").read_text()
+    assert "products/tisagenlecleucel/" not in html
+
+
+def test_no_page_loads_anything_from_another_host(built_fixture_site):
+    for page in built_fixture_site.rglob("*.html"):
+        html = page.read_text()
+        assert "fonts.googleapis" not in html and "unpkg.com" not in html and "cdn.jsdelivr" not in html, page
+
+
+def test_the_real_data_builds_with_strict_mkdocs(tmp_path):
+    # The real data is reviewed up to today, so this build uses the real clock.
+    result = mkdocs_build(REPO, tmp_path / "site", {"SOURCE_DATE_EPOCH": str(int(time.time()))})
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    assert (tmp_path / "site" / "products" / "tisagenlecleucel" / "index.html").is_file()
+
+
+def test_kb_build_switches_the_site_in_one_step(project):
+    result = run_kb("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    site = project / "site"
+    assert site.is_symlink()
+    assert (site / "products" / "tisagenlecleucel" / "index.html").is_file()
+
+
+def test_bad_data_leaves_the_previous_site_byte_identical(project):
+    assert run_kb("build", cwd=project).returncode == 0
+    before = tree_digest(project / "site")
+    product = project / "data" / "products" / "tisagenlecleucel.yaml"
+    product.write_text(product.read_text().replace("therapy: car-t", "therapy: car-tt"))
+    result = run_kb("build", cwd=project)
+    assert result.returncode == 1
+    assert "tisagenlecleucel.yaml:4:10: error: therapy: therapy 'car-tt' is not defined" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(project / "site") == before
+
+
+def test_mkdocs_failure_after_validation_keeps_the_previous_site(project):
+    assert run_kb("build", cwd=project).returncode == 0
+    before = tree_digest(project / "site")
+    (project / "docs" / "about.md").write_text("# About\n\n[broken](missing-page.md)\n")
+    result = run_kb("build", cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert tree_digest(project / "site") == before
+
+
+def test_kb_render_writes_every_generated_page(project, tmp_path):
+    out = tmp_path / "rendered"
+    result = run_kb("render", "--out", str(out), cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert (out / "products" / "tisagenlecleucel.md").read_text().startswith("---\ntitle: \"tisagenlecleucel\"")
+    assert (out / "therapies" / "index.md").is_file()
+    assert (out / "reference" / "sources.md").is_file()
+
+
+def test_kb_validate_reports_errors_without_a_traceback(project):
+    (project / "data" / "trials" / "eliana.yaml").write_text("name: [broken\n")
+    result = run_kb("validate", cwd=project)
+    assert result.returncode == 1
+    assert "data/trials/eliana.yaml:2:1: error: YAML syntax error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_kb_validate_json_output_is_machine_readable(project):
+    result = run_kb("validate", "--format", "json", cwd=project)
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": []}

@@ -1,0 +1,107 @@
+"""The renderer turns the model into Markdown pages: one per entity, an index per type, links both ways."""
+
+from __future__ import annotations
+
+import pytest
+from kb.pipeline import load_knowledge_base
+from kb.render import format_figure_value, plain, render_entity_page, render_site_pages
+
+
+@pytest.fixture
+def kb(data_root):
+    return load_knowledge_base(data_root)
+
+
+@pytest.fixture
+def pages(kb):
+    return render_site_pages(kb)
+
+
+def test_every_entity_gets_a_page_and_every_type_an_index(kb, pages):
+    for entity in kb.entities.values():
+        assert entity.page_path in pages
+    for entity_type in kb.types:
+        assert f"{entity_type.plural}/index.md" in pages
+
+
+def test_reference_pages_are_generated(pages):
+    assert {"reference/sources.md", "reference/glossary.md", "reference/evidence-levels.md"} <= set(pages)
+
+
+def test_product_page_links_its_therapy(pages):
+    assert "[CAR-T cell therapy](../therapies/car-t.md)" in pages["products/tisagenlecleucel.md"]
+
+
+def test_therapy_page_lists_its_products_trials_challenges_and_diseases(pages):
+    page = pages["therapies/car-t.md"]
+    assert "[tisagenlecleucel](../products/tisagenlecleucel.md)" in page
+    assert "[ELIANA](../trials/eliana.md)" in page
+    assert "[Cytokine release syndrome](../challenges/crs.md)" in page
+    assert "[B-cell acute lymphoblastic leukemia](../diseases/b-all.md)" in page
+
+
+def test_index_page_links_every_entity_of_its_type(pages):
+    assert "[tisagenlecleucel](tisagenlecleucel.md)" in pages["products/index.md"]
+
+
+def test_citations_become_numbered_footnotes_with_working_links(pages):
+    page = pages["products/tisagenlecleucel.md"]
+    assert "[^maude-2018-nejm]" in page
+    assert "[^maude-2018-nejm]: Maude SL" in page
+    assert "(https://pubmed.ncbi.nlm.nih.gov/29385370/)" in page
+    assert "(https://doi.org/10.1056/NEJMoa1709866)" in page
+    assert "(https://clinicaltrials.gov/study/NCT02435849)" in pages["trials/eliana.md"]
+
+
+def test_sources_are_numbered_in_order_of_first_citation(kb):
+    assert kb.entities["tisagenlecleucel"].cited_sources == ["label-page", "maude-2018-nejm"]
+
+
+def test_figure_shows_value_population_n_and_evidence_level(pages):
+    row = next(line for line in pages["products/tisagenlecleucel.md"].splitlines() if "Overall remission" in line)
+    assert "**81% (95% CI 71–89)**" in row
+    assert "(n = 75)" in row
+    assert "Single arm trial" in row
+    assert "[^maude-2018-nejm]" in row
+
+
+def test_both_audiences_get_a_summary_tab(pages):
+    page = pages["therapies/car-t.md"]
+    assert '=== "For patients and families"' in page
+    assert '=== "For clinicians"' in page
+
+
+def test_page_header_shows_the_last_review(pages):
+    assert "Last reviewed <time datetime=\"2026-01-15\">2026-01-15</time> by Test team" in pages["diseases/b-all.md"]
+
+
+@pytest.mark.parametrize(("figure", "expected"), [
+    ({"value": 475000, "unit": "USD"}, "USD 475,000"),
+    ({"value": 168, "unit": "days", "statistic": "median", "range": {"low": 20, "high": 617}},
+     "median 168 days (range 20–617)"),
+    ({"value": 49.0, "unit": "%"}, "49%"),
+    ({"value": 11.6, "unit": "%"}, "11.6%"),
+])
+def test_figure_values_are_formatted_for_readers(figure, expected):
+    assert format_figure_value(figure) == expected
+
+
+def test_plain_text_escapes_markdown_and_html():
+    assert plain("<b>x</b> *y* [z](w) {: .c}") == r"&lt;b&gt;x&lt;/b&gt; \*y\* \[z\]\(w\) &#123;: .c&#125;"
+
+
+@pytest.mark.parametrize("attack", [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "{: onclick=alert(1) }",
+    "--8<-- /etc/passwd",
+])
+def test_renderer_escapes_unsafe_text_even_when_validation_is_bypassed(kb, attack):
+    entity = kb.entities["car-t"]
+    entity.data["mechanism"] = attack  # bypasses validation on purpose
+    page = render_entity_page(kb, entity)
+    section = page.split("## How it works", 1)[1].split("##", 1)[0]
+    assert "<script" not in section and "<img" not in section
+    assert "javascript:" not in section.replace("click", "")
+    assert "{:" not in section and "--8<--" not in section
