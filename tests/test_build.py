@@ -100,7 +100,7 @@ def test_bad_data_leaves_the_previous_site_byte_identical(project):
     product.write_text(product.read_text().replace("therapy: car-t", "therapy: car-tt"))
     result = run_kb("build", cwd=project)
     assert result.returncode == 1
-    assert "tisagenlecleucel.yaml:4:10: error: therapy: therapy 'car-tt' is not defined" in result.stderr
+    assert "tisagenlecleucel.yaml:5:10: error: therapy: therapy 'car-tt' is not defined" in result.stderr
     assert "Traceback" not in result.stderr
     assert tree_digest(project / "site") == before
 

@@ -30,7 +30,7 @@ def test_unknown_reference_names_the_node_and_suggests_the_closest_id(data_root)
     product = data_root / "products" / "tisagenlecleucel.yaml"
     replace_in(product, "therapy: car-t", "therapy: car-tt")
     assert problems_of(data_root) == [
-        f"{product}:4:10: error: therapy: therapy 'car-tt' is not defined (did you mean 'car-t'?)"]
+        f"{product}:5:10: error: therapy: therapy 'car-tt' is not defined (did you mean 'car-t'?)"]
 
 
 def test_reference_to_an_entity_of_the_wrong_type_is_an_error(data_root):
@@ -41,20 +41,20 @@ def test_reference_to_an_entity_of_the_wrong_type_is_an_error(data_root):
 def test_missing_required_field_is_reported_at_the_parent_mapping(data_root):
     trial = data_root / "trials" / "eliana.yaml"
     replace_in(trial, "design: Single-arm multicentre phase 2\n", "")
-    assert problems_of(data_root) == [f"{trial}:1:1: error: missing required field 'design'"]
+    assert problems_of(data_root) == [f"{trial}:2:1: error: missing required field 'design'"]
 
 
 def test_unknown_field_is_reported_at_the_key_with_a_suggestion(data_root):
     trial = data_root / "trials" / "eliana.yaml"
     replace_in(trial, "phase: phase 2", "phase: phase 2\nsumary: typo")
-    assert problems_of(data_root) == [f"{trial}:4:1: error: unknown field 'sumary' (did you mean 'summary'?)"]
+    assert problems_of(data_root) == [f"{trial}:5:1: error: unknown field 'sumary' (did you mean 'summary'?)"]
 
 
 def test_wrong_type_is_reported_at_the_value(data_root):
     product = data_root / "products" / "tisagenlecleucel.yaml"
     replace_in(product, "n: 75", "n: seventy-five")
     assert problems_of(data_root) == [
-        f"{product}:29:8: error: figures[0].n: expected a whole number, found text \"seventy-five\""]
+        f"{product}:30:8: error: figures[0].n: expected a whole number, found text \"seventy-five\""]
 
 
 def test_impossible_calendar_date_is_an_error(data_root):
@@ -71,7 +71,7 @@ def test_review_date_in_the_future_is_an_error(data_root):
     trial = data_root / "trials" / "eliana.yaml"
     replace_in(trial, "last_reviewed: '2026-01-15'", "last_reviewed: '2031-01-01'")
     assert problems_of(data_root) == [
-        f"{trial}:11:16: error: last_reviewed: date 2031-01-01 is in the future (today is 2026-02-02)"]
+        f"{trial}:12:16: error: last_reviewed: date 2031-01-01 is in the future (today is 2026-02-02)"]
 
 
 def test_stale_review_is_a_warning_not_an_error(data_root):
@@ -142,7 +142,7 @@ def test_unsafe_markup_in_text_is_rejected(data_root, text, expected):
                f"mechanism: '{text}'")
     problems = problems_of(data_root)
     assert problems, "unsafe text was accepted"
-    assert all(":7:12: error: mechanism: " in p for p in problems)
+    assert all(":8:12: error: mechanism: " in p for p in problems)
     assert any(expected in p for p in problems)
 
 

@@ -80,6 +80,23 @@ def command_serve(args: argparse.Namespace) -> int:
     return serve_site(args.config, args.dev_addr)
 
 
+def command_new(args: argparse.Namespace) -> int:
+    from kb.scaffold import ScaffoldError, scaffold_entity, scaffold_source
+    from kb.validate import load_schemas
+
+    schemas = load_schemas(args.data / "schema")
+    try:
+        if args.type == "source":
+            path = scaffold_source(schemas, args.id, args.data)
+        else:
+            path = scaffold_entity(schemas, args.type, args.id, args.data)
+    except ScaffoldError as exc:
+        print(f"kb new: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}; fill in every TODO, then run `kb validate`", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Leukemia cell therapy knowledge base tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--site-dir", type=Path, default=Path("site"))
     build.add_argument("--strict", action="store_true", help="treat data warnings as errors")
     build.set_defaults(handler=command_build)
+
+    new = sub.add_parser("new", help="start a new data file from its schema, every field explained")
+    new.add_argument("type", choices=["therapy", "product", "trial", "challenge", "disease", "source"])
+    new.add_argument("id", help="kebab-case id; becomes the file name and the permanent URL")
+    new.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    new.set_defaults(handler=command_new)
 
     serve = sub.add_parser("serve", help="preview the site with live reload on data changes")
     serve.add_argument("--config", type=Path, default=Path("mkdocs.yml"))

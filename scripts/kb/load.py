@@ -51,6 +51,7 @@ class Document:
     path: Path
     data: Any
     positions: dict[JsonPath, Position] = field(default_factory=dict)
+    first_line: str = ""
 
     @property
     def shown_path(self) -> str:
@@ -236,7 +237,7 @@ def load_document(path: Path, data_root: Path | None = None) -> tuple[Document |
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         return fail(1, 1, f"a data file must hold a YAML mapping (key: value pairs), found {kind}")
-    return Document(path, data, builder.positions), []
+    return Document(path, data, builder.positions, text.split("\n", 1)[0].rstrip("\r")), []
 
 
 def find_data_files(data_root: Path, directories: list[str], files: list[str]) -> tuple[list[Path], list[Problem]]:

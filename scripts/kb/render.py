@@ -111,7 +111,7 @@ def format_figure_value(figure: dict[str, Any]) -> str:
     """The value of a figure as a reader expects it: '83% (95% CI 71–89)', 'USD 475,000', 'median 168 days'."""
     number = format_number(figure["value"])
     unit = figure["unit"]
-    if unit in ("USD", "EUR", "GBP"):
+    if unit in ("USD", "EUR", "GBP", "JPY"):
         text = f"{unit} {number}"
     elif unit == "%":
         text = f"{number}%"

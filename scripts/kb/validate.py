@@ -135,6 +135,9 @@ _FORBIDDEN_MARKUP = [
 
 def text_problems(text: str, kind: str) -> Iterator[str]:
     """Why ``text`` is unsafe to publish as ``kind`` ('plain' or 'markdown') text; nothing if it is fine."""
+    if text.strip().startswith("TODO"):
+        yield "placeholder 'TODO' not filled in"
+        return
     html = _RAW_HTML.search(text)
     if html:
         yield f"raw HTML is not allowed (found '{html.group(0).strip()}…'); use the Markdown subset"
@@ -352,6 +355,13 @@ def _staleness_warnings(document: Document, today: dt.date) -> Iterator[Problem]
                                                    "re-check the page against its sources", severity="warning")
 
 
+def _schema_line_warnings(document: Document, schema_path: str) -> Iterator[Problem]:
+    expected = f"# yaml-language-server: $schema={schema_path}"
+    if document.first_line.strip() != expected:
+        yield Problem(document.shown_path, 1, 1, f"the first line should be '{expected}' so that editors "
+                                                 "check the file as you type", "warning")
+
+
 def validate_documents(documents: list[Document], data_root: Path, schemas: Schemas,
                        today: dt.date | None = None) -> ValidationResult:
     """Check every document; return what passed, every reference found, and every problem."""
@@ -377,10 +387,12 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
         schema_file = schemas.entity_types[type_name].schema_file
         check(document, schema_file)
         problems.extend(_staleness_warnings(document, today))
+        problems.extend(_schema_line_warnings(document, f"../schema/{schema_file}"))
         references.extend(Reference(entity_id, path, target, target_type)
                           for path, target, target_type in find_references(schemas, schema_file, document.data))
     for file_name, document in sorted(collections.items()):
         check(document, schemas.collection_files[file_name])
+        problems.extend(_schema_line_warnings(document, f"schema/{schemas.collection_files[file_name]}"))
     return ValidationResult(entities, collections, list(dict.fromkeys(references)), sorted(set(problems)))
 
 
