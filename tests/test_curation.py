@@ -9,10 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_kb
 
 # What a curator would type in place of each TODO, by field name.

@@ -16,13 +16,14 @@ except ImportError:  # plain `mkdocs build` from a checkout where the package is
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from kb.model import KnowledgeBase
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
 from kb.render import render_site_pages
+from kb.serve import LAST_GOOD
 
 _state: dict[str, Any] = {}
 
@@ -36,15 +37,20 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    serving = _state.get("command") == "serve"
     try:
         knowledge_base = load_knowledge_base(_data_root(config))
     except DataError as exc:
         message = f"the data has {len(exc.problems)} error(s):\n{exc}"
-        if _state.get("command") == "serve":
-            # The live-reload loop prints a SystemExit as its message (no traceback) and keeps serving
-            # the last good build until the data is fixed.
-            raise SystemExit(f"{message}\nFix the data and save again; still serving the last good site.") from None
-        raise PluginError(message) from None
+        last_good = LAST_GOOD.get("kb") if serving else None
+        if last_good is None:
+            raise (Abort(message) if serving else PluginError(message)) from None
+        # While previewing, keep serving the last good data: MkDocs would otherwise hold every request
+        # until the build succeeds. Printed, not logged, so that strict mode does not turn it into a failure.
+        print(f"{message}\nStill serving the last good version; fix the file and save again.", file=sys.stderr)
+        knowledge_base = last_good
+    if serving:
+        LAST_GOOD["kb"] = knowledge_base
     _state["kb"] = knowledge_base
     abbreviations = {abbr: term["term"] for abbr, term in knowledge_base.glossary.items()}
     config.mdx_configs.setdefault("abbr", {})["glossary"] = abbreviations

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 from mkdocs.commands.serve import serve
+
+# MkDocs re-executes the hook file on every rebuild, so the last good model lives here, in a module
+# that is imported once per process.
+LAST_GOOD: dict[str, Any] = {}
 
 
 def serve_site(config_file: Path, dev_addr: str) -> int:
