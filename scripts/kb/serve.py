@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 from mkdocs.commands.serve import serve
