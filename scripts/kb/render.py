@@ -130,6 +130,16 @@ def humanize(value: str) -> str:
     return value.replace("-", " ").capitalize()
 
 
+def choice_label(knowledge_base: KnowledgeBase, type_name: str, field_name: str, value: str) -> str:
+    """The schema's own description of an allowed value (e.g. kind 'nk-cell'), else the value made readable."""
+    entity_type = knowledge_base.schemas.entity_types[type_name]
+    field = knowledge_base.schemas.raw[entity_type.schema_file]["properties"].get(field_name, {})
+    for option in field.get("oneOf", []):
+        if option.get("const") == value and option.get("description"):
+            return option["description"].rstrip(".")
+    return humanize(value)
+
+
 def front_matter(**fields: Any) -> str:
     """YAML front matter; JSON is valid YAML and escapes anything a value could carry."""
     lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items() if value is not None]
@@ -168,6 +178,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
     return {"kb": knowledge_base, "md": context.markdown, "cite": context.cite, "entity_link": context.entity_link,
             "link_to": context.link_to, "page_path": page_path,
             "source_line": context.source_line,
+            "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
             "link": lambda to_page: relative_link(page_path, to_page)}
 
 
