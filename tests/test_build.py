@@ -119,7 +119,9 @@ def test_kb_render_writes_every_generated_page(project, tmp_path):
     out = tmp_path / "rendered"
     result = run_kb("render", "--out", str(out), cwd=project)
     assert result.returncode == 0, result.stderr
-    assert (out / "products" / "tisagenlecleucel.md").read_text().startswith("---\ntitle: \"tisagenlecleucel\"")
+    page = (out / "products" / "tisagenlecleucel.md").read_text()
+    assert page.startswith("---\n")
+    assert '\ntitle: "tisagenlecleucel"\n' in page
     assert (out / "therapies" / "index.md").is_file()
     assert (out / "reference" / "sources.md").is_file()
 

@@ -18,7 +18,9 @@ except ImportError:  # plain `mkdocs build` from a checkout where the package is
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 
+from kb.export import export_files
 from kb.model import KnowledgeBase
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
@@ -60,9 +62,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     knowledge_base: KnowledgeBase = _state["kb"]
     entity_pages = {e.page_path: e for e in knowledge_base.entities.values()}
+    _state["entity_pages"] = entity_pages
     for file in files.documentation_pages():
         file.edit_uri = f"docs/{file.src_uri}"
-    for page_path, content in render_site_pages(knowledge_base).items():
+    exported = export_files(knowledge_base)
+    for path, data in exported.items():
+        files.append(File.generated(config, path, content=data))
+    for page_path, content in render_site_pages(knowledge_base, exported).items():
         entity = entity_pages.get(page_path)
         # Entity pages are reached through their type's index page; listing them in the nav would make
         # every page carry every entity, and the build quadratic.
@@ -71,3 +77,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         file.edit_uri = entity.source_path if entity else None
         files.append(file)
     return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Entity pages take their sitemap date from their last review, which also keeps builds reproducible."""
+    entity = _state["entity_pages"].get(page.file.src_uri)
+    if entity is not None:
+        page.update_date = entity.data["last_reviewed"]
+    return markdown

@@ -71,6 +71,7 @@ class KnowledgeBase:
     entities: dict[str, Entity]
     sources: dict[str, Source]
     glossary: dict[str, dict[str, Any]]
+    releases: dict[str, dict[str, Any]]
     outgoing: dict[str, list[Reference]]
     incoming: dict[str, list[Reference]]
     problems: list[Problem]
@@ -98,6 +99,20 @@ class KnowledgeBase:
         """Entities that cite a source."""
         return sorted((e for e in self.entities.values() if source_id in e.cited_sources), key=lambda e: e.name.lower())
 
+    def tagged(self) -> dict[str, list[Entity]]:
+        """Entities by tag, tags in alphabetical order."""
+        by_tag: dict[str, list[Entity]] = defaultdict(list)
+        for entity in sorted(self.entities.values(), key=lambda e: e.name.lower()):
+            for tag in entity.data.get("tags", []):
+                by_tag[tag].append(entity)
+        return dict(sorted(by_tag.items()))
+
+    def review_events(self) -> list[tuple[str, Entity, dict[str, Any]]]:
+        """Every review-history entry as (date, entity, entry), newest first."""
+        events = [(entry["date"], entity, entry) for entity in self.entities.values()
+                  for entry in entity.data.get("review_history", [])]
+        return sorted(events, key=lambda event: (event[0], event[1].name.lower()), reverse=True)
+
 
 def _relative_source_path(path: Path, data_root: Path) -> str:
     return (Path("data") / path.relative_to(data_root)).as_posix()
@@ -124,12 +139,14 @@ def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: l
         entity.cited_sources = list(dict.fromkeys(r.target for r in cited))
     sources_doc = result.collections.get("sources.yaml")
     glossary_doc = result.collections.get("glossary.yaml")
+    releases_doc = result.collections.get("releases.yaml")
     sources = {i: Source(i, d) for i, d in (sources_doc.data if sources_doc else {}).items()}
     return KnowledgeBase(
         types=sorted(schemas.entity_types.values(), key=lambda t: _TYPE_ORDER.get(t.name, 99)),
         entities=entities,
         sources=sources,
         glossary=dict(glossary_doc.data) if glossary_doc else {},
+        releases=dict(releases_doc.data) if releases_doc else {},
         outgoing=dict(outgoing),
         incoming=dict(incoming),
         problems=problems,

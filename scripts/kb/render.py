@@ -8,6 +8,8 @@ of defence behind validation, so that no HTML, attribute list or link scheme fro
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
 import posixpath
 import re
@@ -18,15 +20,24 @@ from typing import Any
 
 import jinja2
 
+from kb import diagrams
+from kb.compare import compare_products, compare_therapies, figures_about_product
+from kb.export import data_version
 from kb.model import Entity, KnowledgeBase
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# Pages that are not entity pages, generated from the data as a whole.
-REFERENCE_PAGES = {
+# Pages that are not entity pages, generated from the data as a whole: page path -> template.
+COLLECTION_PAGES = {
+    "compare/therapies.md": "compare/therapies.md.j2",
+    "compare/products.md": "compare/products.md.j2",
     "reference/sources.md": "reference/sources.md.j2",
     "reference/glossary.md": "reference/glossary.md.j2",
     "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
+    "reference/tags.md": "reference/tags.md.j2",
+    "reference/whats-new.md": "reference/whats-new.md.j2",
+    "reference/downloads.md": "reference/downloads.md.j2",
+    "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
 }
 
 _HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
@@ -59,6 +70,7 @@ class PageContext:
     def __init__(self, knowledge_base: KnowledgeBase, page_path: str):
         self.kb = knowledge_base
         self.page_path = page_path
+        self.cited: dict[str, None] = {}  # in the order the page cites them
 
     def link_to(self, entity_id: str) -> str:
         return relative_link(self.page_path, self.kb.entities[entity_id].page_path)
@@ -69,8 +81,14 @@ class PageContext:
             return plain(entity_id)
         return f"[{plain(entity.name)}]({self.link_to(entity_id)})"
 
-    def cite(self, source_ids: list[str] | None) -> str:
-        return "".join(f"[^{source_id}]" for source_id in source_ids or [] if source_id in self.kb.sources)
+    def cite(self, source_ids: list[str] | tuple[str, ...] | None) -> str:
+        known = [source_id for source_id in source_ids or [] if source_id in self.kb.sources]
+        self.cited.update(dict.fromkeys(known))
+        return "".join(f"[^{source_id}]" for source_id in known)
+
+    def footnotes(self) -> str:
+        """The definitions of every source this page cited, for the numbered reference list."""
+        return "\n".join(f"[^{source_id}]: {self.source_line(source_id)}" for source_id in self.cited)
 
     def source_line(self, source_id: str) -> str:
         """A bibliography entry as one line of Markdown: the citation and its links."""
@@ -142,7 +160,8 @@ def choice_label(knowledge_base: KnowledgeBase, type_name: str, field_name: str,
 
 def front_matter(**fields: Any) -> str:
     """YAML front matter; JSON is valid YAML and escapes anything a value could carry."""
-    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items() if value is not None]
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in sorted(fields.items())
+             if value is not None]
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
@@ -179,6 +198,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
             "link_to": context.link_to, "page_path": page_path,
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
+            "footnotes": context.footnotes, "diagrams": diagrams, "html_text": html.escape,
             "link": lambda to_page: relative_link(page_path, to_page)}
 
 
@@ -195,13 +215,25 @@ def render_index_page(knowledge_base: KnowledgeBase, type_name: str) -> str:
                            **_page_globals(knowledge_base, page_path))
 
 
-def render_site_pages(knowledge_base: KnowledgeBase) -> dict[str, str]:
+def render_collection_page(knowledge_base: KnowledgeBase, page_path: str,
+                           exported: dict[str, bytes] | None = None) -> str:
+    exported = exported or {}
+    version, released = data_version(knowledge_base)
+    checksums = {path: hashlib.sha256(content).hexdigest() for path, content in exported.items()}
+    return _template(COLLECTION_PAGES[page_path]).render(
+        products=compare_products(knowledge_base), therapies=compare_therapies(knowledge_base),
+        figures_about_product=lambda product: figures_about_product(knowledge_base, product),
+        exported=sorted(exported), checksums=checksums, sizes={p: len(c) for p, c in exported.items()},
+        version=version, released=released, **_page_globals(knowledge_base, page_path))
+
+
+def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None) -> dict[str, str]:
     """Every generated page, keyed by its path inside the docs tree."""
     pages: dict[str, str] = {}
     for entity_type in knowledge_base.types:
         pages[f"{entity_type.plural}/index.md"] = render_index_page(knowledge_base, entity_type.name)
         for entity in knowledge_base.of_type(entity_type.name):
             pages[entity.page_path] = render_entity_page(knowledge_base, entity)
-    for page_path, template_name in REFERENCE_PAGES.items():
-        pages[page_path] = _template(template_name).render(**_page_globals(knowledge_base, page_path))
+    for page_path in COLLECTION_PAGES:
+        pages[page_path] = render_collection_page(knowledge_base, page_path, exported)
     return pages
