@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.figures import format_figure_value, format_number
 from kb.model import Entity, KnowledgeBase
 
 
@@ -25,16 +26,9 @@ class Comparison:
     rows: list[tuple[Entity, list[Cell]]] = field(default_factory=list)
 
 
-def _number(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
-
-
 def describe_figure(figure: dict[str, Any], with_scale: bool = False) -> str:
-    unit = figure["unit"]
-    value = _number(figure["value"])
-    text = f"{unit} {value}" if unit in ("USD", "EUR", "GBP", "JPY") else (f"{value}%" if unit == "%" else f"{value} {unit}")
-    if figure.get("statistic") in ("median", "mean"):
-        text = f"{figure['statistic']} {text}"
+    """The figure's value with the facts a comparison needs beside it: n, grading scale, market."""
+    text = format_figure_value(figure)
     details = []
     if "n" in figure:
         details.append(f"n = {figure['n']:,}")
@@ -122,7 +116,7 @@ def compare_therapies(kb: KnowledgeBase) -> Comparison:
         if usd:
             low, high = min(usd, key=lambda f: f["value"]), max(usd, key=lambda f: f["value"])
             span = describe_figure(low) if low is high else \
-                f"USD {_number(low['value'])} to {_number(high['value'])} (US list prices at launch)"
+                f"USD {format_number(low['value'])} to {format_number(high['value'])} (US list prices at launch)"
             cost = Cell(span, tuple(dict.fromkeys(s for f in (low, high) for s in f["sources"])), float(low["value"]))
         else:
             cost = Cell("—")

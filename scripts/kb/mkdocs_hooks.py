@@ -20,6 +20,7 @@ from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from kb.abbreviations import link_first_uses
 from kb.export import export_files
 from kb.model import KnowledgeBase
 from kb.pipeline import load_knowledge_base
@@ -28,6 +29,7 @@ from kb.render import render_site_pages
 from kb.serve import LAST_GOOD
 
 _state: dict[str, Any] = {}
+GLOSSARY_PAGE = "reference/glossary.md"
 
 
 def _data_root(config: MkDocsConfig) -> Path:
@@ -85,3 +87,12 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if entity is not None:
         page.update_date = entity.data["last_reviewed"]
     return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri == GLOSSARY_PAGE:
+        return html
+    glossary = files.get_file_from_path(GLOSSARY_PAGE)
+    if glossary is None:
+        return html
+    return link_first_uses(html, glossary.url_relative_to(page.file))

@@ -21,8 +21,10 @@ from typing import Any
 import jinja2
 
 from kb import diagrams
+from kb.abbreviations import term_anchor
 from kb.compare import compare_products, compare_therapies, figures_about_product
 from kb.export import data_version
+from kb.figures import format_figure_value, format_number
 from kb.model import Entity, KnowledgeBase
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -119,31 +121,6 @@ class PageContext:
         return plain(match.group("label"))  # anything else loses its link and keeps its words
 
 
-def format_number(value: float | int) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.10g}"
-
-
-def format_figure_value(figure: dict[str, Any]) -> str:
-    """The value of a figure as a reader expects it: '83% (95% CI 71–89)', 'USD 475,000', 'median 168 days'."""
-    number = format_number(figure["value"])
-    unit = figure["unit"]
-    if unit in ("USD", "EUR", "GBP", "JPY"):
-        text = f"{unit} {number}"
-    elif unit == "%":
-        text = f"{number}%"
-    else:
-        text = f"{number} {unit}"
-    if figure.get("statistic") in ("median", "mean"):
-        text = f"{figure['statistic']} {text}"
-    if "ci" in figure:
-        text += f" (95% CI {format_number(figure['ci']['low'])}–{format_number(figure['ci']['high'])})"
-    if "range" in figure:
-        text += f" (range {format_number(figure['range']['low'])}–{format_number(figure['range']['high'])})"
-    return text
-
-
 def humanize(value: str) -> str:
     return value.replace("-", " ").capitalize()
 
@@ -199,6 +176,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
             "footnotes": context.footnotes, "diagrams": diagrams, "html_text": html.escape,
+            "term_anchor": term_anchor,
             "link": lambda to_page: relative_link(page_path, to_page)}
 
 

@@ -1,0 +1,174 @@
+"""Discovery features, generated from the data: comparisons, diagrams, cross-references, tags, glossary
+links, evidence levels, open data, what's new, citation and print support."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import FIXTURES, REPO
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from test_build import mkdocs_build
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("discovery")
+    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", project / "docs")
+    (project / "scripts").mkdir()
+    (project / "scripts" / "kb").symlink_to(REPO / "scripts" / "kb")
+    shutil.copytree(FIXTURES / "valid", project / "data")
+    shutil.copytree(REPO / "data" / "schema", project / "data" / "schema")
+    result = mkdocs_build(project, project / "site", {"SOURCE_DATE_EPOCH": "1770000000"})
+    assert result.returncode == 0, result.stderr
+    return project / "site"
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text()
+
+
+def text_of(html: str) -> str:
+    """What a reader sees: tags removed, white space folded."""
+    inline_removed = re.sub(r"</?(abbr|a|strong|em|span)\b[^>]*>", "", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", inline_removed).split())
+
+
+def test_product_comparison_lists_every_product_with_cited_figures(site):
+    html = page(site, "compare/products")
+    assert 'class="kb-sortable"' in html
+    assert "tisagenlecleucel (Kymriah)" in html
+    assert "49% (n = 68; Penn)" in html  # CRS grade 3+ with its scale
+    assert "USD 475,000" in html
+    assert "Not a head-to-head comparison" in html
+    assert 'href="#fn:label-page"' in html
+
+
+def test_therapy_comparison_lists_every_therapy(site):
+    text = text_of(page(site, "compare/therapies"))
+    assert "CAR-T cell therapy" in text
+    assert "Cytokine release syndrome" in text  # main toxicities come from the therapy's risks
+
+
+def test_comparison_tables_are_published_as_csv(site):
+    rows = list(csv.DictReader(io.StringIO((site / "api/v1/compare-products.csv").read_text())))
+    assert [row["id"] for row in rows] == ["tisagenlecleucel"]
+    assert rows[0]["List price at launch"].startswith("USD 475,000")
+    assert "label-page" in rows[0]["sources"]
+
+
+def test_each_therapy_has_a_process_diagram_with_a_text_alternative(site):
+    html = page(site, "therapies/car-t")
+    svg = re.search(r"<svg class=\"kb-diagram\" role=\"img\".*?</svg>", html, re.S).group(0)
+    assert "<title id=\"process-car-t-title\">Steps of CAR-T cell therapy</title>" in svg
+    assert "1. Collection; 2. Infusion" in svg  # the <desc>
+    assert "<abbr" not in svg  # Markdown must not reach inside the drawing
+
+
+def test_products_page_has_an_approval_timeline_and_a_response_chart(site):
+    html = page(site, "compare/products")
+    assert 'id="approval-timeline-title"' in html
+    assert 'id="response-chart-title"' in html
+    assert "Approval timeline as a table" in html
+
+
+def test_related_sections_link_both_ways(site):
+    assert 'href="../../therapies/car-t/"' in page(site, "challenges/crs")  # therapy -> challenge, seen from challenge
+    assert 'href="../../challenges/crs/"' in page(site, "therapies/car-t")
+
+
+def test_tag_index_lists_tagged_pages_and_pages_link_to_their_tags(site):
+    tags = page(site, "reference/tags")
+    assert 'id="cd19"' in tags and 'href="../../products/tisagenlecleucel/"' in tags
+    assert 'href="../../reference/tags/#cd19"' in page(site, "products/tisagenlecleucel")
+
+
+def test_every_figure_shows_its_evidence_level_linked_to_the_scale(site):
+    html = page(site, "products/tisagenlecleucel")
+    assert 'href="../../reference/evidence-levels/">Single arm trial</a>' in html
+    assert "A prospective single-arm" in page(site, "reference/evidence-levels")
+
+
+def test_bibliography_lists_what_cites_each_source(site):
+    html = page(site, "reference/sources")
+    section = html.split('id="maude-2018-nejm"', 1)[1].split("<h3", 1)[0]
+    assert "Cited by" in section and "tisagenlecleucel" in section
+
+
+def test_first_use_of_an_abbreviation_links_to_its_glossary_entry(site):
+    html = page(site, "therapies/car-t")
+    links = re.findall(r'<a class="kb-abbr" href="([^"]+)"><abbr title="[^"]+">CAR</abbr></a>', html)
+    assert links == ["../../reference/glossary/#term-car"]
+    assert 'id="term-car"' in page(site, "reference/glossary")
+
+
+def test_open_data_has_one_file_per_type_and_per_entity_that_validate_against_the_published_schemas(site):
+    api = site / "api" / "v1"
+    schemas = {p.name: json.loads(p.read_text()) for p in (api / "schema").glob("*.json")}
+    registry = Registry().with_resources(
+        (name, Resource.from_contents(schema, default_specification=DRAFT202012)) for name, schema in schemas.items())
+    checked = 0
+    for plural, schema_name in [("therapies", "therapy"), ("products", "product"), ("trials", "trial"),
+                                ("challenges", "challenge"), ("diseases", "disease")]:
+        collection = json.loads((api / f"{plural}.json").read_text())
+        validator = jsonschema.Draft202012Validator({"$ref": f"{schema_name}.schema.json"}, registry=registry)
+        for entity_id, item in collection["items"].items():
+            assert json.loads((api / plural / f"{entity_id}.json").read_text()) == item
+            errors = [e.message for e in validator.iter_errors(item)]
+            assert errors == [], (entity_id, errors)
+            checked += 1
+    assert checked == 5
+
+
+def test_checksums_match_the_published_files(site):
+    api = site / "api" / "v1"
+    for line in (api / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((api / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_downloads_page_names_the_release_and_links_every_file(site):
+    html = page(site, "reference/downloads")
+    assert "Data release <strong>1.10.0</strong>" in html
+    assert 'href="../../api/v1/products.json"' in html
+    assert "Test release with a change." in html
+
+
+def test_whats_new_lists_review_history_newest_first(site):
+    text = text_of(page(site, "reference/whats-new"))
+    assert text.index("Added the CAR-T steps.") < text.index("First version.")
+
+
+def test_how_to_cite_gives_the_data_version(site):
+    assert "data release 1.10.0 (2026-01-25)" in text_of(page(site, "reference/how-to-cite"))
+
+
+def test_meta_description_comes_from_the_plain_language_summary(site):
+    assert '<meta name="description" content="A medicine made from the patient\'s own T cells.">' in \
+        page(site, "products/tisagenlecleucel")
+
+
+def test_sitemap_lastmod_of_an_entity_page_is_its_last_review(site):
+    sitemap = (site / "sitemap.xml").read_text()
+    entry = sitemap.split("products/tisagenlecleucel/</loc>", 1)[1].split("</url>", 1)[0]
+    assert "<lastmod>2026-01-15</lastmod>" in entry
+
+
+def test_print_stylesheet_prints_both_audiences_and_hides_the_chrome(site):
+    css = (site / "assets" / "stylesheets" / "kb.css").read_text()
+    assert "@media print" in css
+    assert ".tabbed-content > .tabbed-block { display: block !important; }" in css
+
+
+def test_licences_are_in_the_repository():
+    assert "MIT License" in (REPO / "LICENSE").read_text()
+    assert "CC BY 4.0" in (REPO / "LICENSE-CONTENT.md").read_text()
