@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_kb
+
+from tests.conftest import REPO, run_kb
 
 
 def tree_digest(folder: Path) -> str:
@@ -33,7 +34,7 @@ def built_fixture_site(tmp_path_factory) -> Path:
     """The fixture project built once with plain `mkdocs build --strict`."""
     import shutil
 
-    from conftest import FIXTURES
+    from tests.conftest import FIXTURES
 
     project = tmp_path_factory.mktemp("project")
     shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")

@@ -11,7 +11,8 @@ import time
 import urllib.request
 
 import pytest
-from conftest import REPO, run_kb
+
+from tests.conftest import REPO, run_kb
 
 # What a curator would type in place of each TODO, by field name.
 FILLED = {

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import FIXTURES, REPO
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from test_build import mkdocs_build
+
+from tests.conftest import FIXTURES, REPO
+from tests.test_build import mkdocs_build
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +154,7 @@ def test_how_to_cite_gives_the_data_version(site):
 
 
 def test_meta_description_comes_from_the_plain_language_summary(site):
-    assert '<meta name="description" content="A medicine made from the patient\'s own T cells.">' in \
+    assert '<meta name="description" content="A medicine made from the patient&#x27;s own T cells.">' in \
         page(site, "products/tisagenlecleucel")
 
 

@@ -6,9 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import write
 from kb.pipeline import check_data, load_knowledge_base
 from kb.problems import DataError
+
+from tests.conftest import write
 
 
 def problems_of(data_root: Path) -> list[str]:

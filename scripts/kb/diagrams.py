@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from itertools import pairwise
 
 _FONT = 13
 _CHAR_WIDTH = 7.0  # average glyph width at 13 px, used to size boxes without measuring text
@@ -59,7 +60,7 @@ def process_diagram(steps: list[str], title: str, svg_id: str) -> str:
         for number, line in enumerate(lines):
             body.append(f'<text x="{x + box_w / 2}" y="{first_y + number * 16:.0f}" text-anchor="middle" '
                         f'class="kb-box-text">{_esc(line)}</text>')
-    for (x1, y1), (x2, y2) in zip(centres, centres[1:], strict=False):
+    for (x1, y1), (x2, y2) in pairwise(centres):
         if y1 == y2:
             path = f"M {x1 + box_w} {y1 + box_h / 2} L {x2 - 2} {y2 + box_h / 2}"
         else:  # down to the next row, then left to its first box

@@ -189,13 +189,24 @@ def _tab_problems(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _syntax_problem(exc: yaml.YAMLError) -> tuple[int, int, str]:
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> tuple[int, int, str]:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        # e.g. an unclosed quote is only noticed lines later: say where the construct began.
+        context += f" started at line {context_mark.line + 1}, column {context_mark.column + 1}"
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     if mark is not None:
         return mark.line + 1, mark.column + 1, message
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        # The reader gives an offset (in characters or UTF-8 bytes, depending on the parser), not a mark:
+        # locate the refused character itself, the first of its kind in the text.
+        index = text.find(chr(exc.character))
+        if index >= 0:
+            line_start = text.rfind("\n", 0, index) + 1
+            return text.count("\n", 0, index) + 1, index - line_start + 1, message
     return 1, 1, message
 
 
@@ -206,8 +217,12 @@ def load_document(path: Path, data_root: Path | None = None) -> tuple[Document |
     def fail(line: int, column: int, message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(shown, line, column, message)]
 
-    if data_root is not None and path.is_symlink():
-        target = path.resolve()
+    if data_root is not None:
+        # Every file, not only links: a linked folder (data/products -> elsewhere) must not bring files in either.
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
+            return fail(1, 1, "symbolic link cannot be followed (it points to itself or forms a loop)")
         if not target.is_relative_to(data_root.resolve()):
             return fail(1, 1, f"symbolic link points outside the data folder (to {target})")
     try:
@@ -231,7 +246,7 @@ def load_document(path: Path, data_root: Path | None = None) -> tuple[Document |
     except _Invalid as exc:
         return fail(exc.line, exc.column, exc.message)
     except yaml.YAMLError as exc:
-        return fail(*_syntax_problem(exc))
+        return fail(*_syntax_problem(exc, text))
     except RecursionError:
         return fail(1, 1, f"nesting deeper than {MAX_DEPTH} levels")
     if not isinstance(data, dict):

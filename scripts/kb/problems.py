@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +34,12 @@ class DataError(Exception):
 
 
 def display_path(path: Path) -> str:
-    """The path as a user would type it: relative to the working directory when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """The path as a user would type it: relative to the working directory when possible.
+
+    Symbolic links are not followed first, so a linked file or folder is shown where it sits in ``data/``.
+    """
+    cwd = Path.cwd().resolve()
+    for candidate in (Path(os.path.abspath(path)), path.parent.resolve() / path.name):
+        if candidate.is_relative_to(cwd):
+            return str(candidate.relative_to(cwd))
+    return str(path)

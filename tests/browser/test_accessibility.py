@@ -1,0 +1,36 @@
+"""axe-core (bundled with axe-playwright-python, offline) on one page of every type, light and dark:
+no serious or critical violation, the theme's own included."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from tests.browser.test_site import PAGE_TYPES
+
+AXE = Axe()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
+def test_no_serious_accessibility_violation(page: Page, site_url: str, path: str, scheme: str):
+    page.emulate_media(color_scheme=scheme)
+    page.goto(site_url + path)
+    page.wait_for_load_state("networkidle")
+    violations = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+        for v in AXE.run(page).response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert violations == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_dialog_open_has_no_serious_violation(page: Page, site_url: str, scheme: str):
+    page.emulate_media(color_scheme=scheme)
+    page.goto(site_url)
+    page.keyboard.press("/")
+    page.keyboard.type("car")
+    page.wait_for_timeout(500)
+    serious = [v["id"] for v in AXE.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []

@@ -1,0 +1,131 @@
+"""What a reader does in a real browser: search, navigate, switch colours, sort, see diagrams — and
+nothing is fetched from another host, nothing errors in the console."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+PAGE_TYPES = {
+    "home": "",
+    "therapy": "therapies/car-t/",
+    "product": "products/tisagenlecleucel/",
+    "trial": "trials/eliana/",
+    "disease": "diseases/b-all/",
+    "challenge": "challenges/gvhd/",
+    "type index": "products/",
+    "comparison": "compare/products/",
+    "glossary": "reference/glossary/",
+    "bibliography": "reference/sources/",
+    "downloads": "reference/downloads/",
+    "hand-written": "about/",
+}
+
+
+def open_search(page: Page, query: str) -> None:
+    page.keyboard.press("/")
+    page.keyboard.type(query)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("cytokine", "challenges/cytokine-release-syndrome/"),
+    ("graft", "challenges/gvhd/"),
+    ("tisagenlecleucel", "products/tisagenlecleucel/"),
+])
+def test_search_lists_the_page_and_opens_it(page: Page, site_url: str, query: str, expected: str):
+    page.goto(site_url)
+    open_search(page, query)
+    result = page.locator(f'.md-search-result__link[href*="{expected}?"]').first
+    expect(result).to_be_visible(timeout=10_000)
+    result.click()
+    expect(page).to_have_url(re.compile(re.escape(site_url + expected)))
+    expect(page.locator("article h1")).to_be_visible()
+
+
+def test_search_finds_a_product_by_its_brand_name(page: Page, site_url: str):
+    page.goto(site_url)
+    open_search(page, "Kymriah")
+    expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
+        timeout=10_000)
+
+
+def test_navigation_tabs_lead_to_the_section(page: Page, site_url: str):
+    page.goto(site_url)
+    page.locator(".md-tabs__link", has_text="Products").click()
+    expect(page).to_have_url(site_url + "products/")
+    expect(page.locator("article h1")).to_contain_text("Products")
+
+
+def test_colour_toggle_switches_to_dark_and_back(page: Page, site_url: str):
+    page.emulate_media(color_scheme="light")
+    page.goto(site_url)
+    body = page.locator("body")
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+    page.locator('label[for="__palette_1"]').click()
+    expect(body).to_have_attribute("data-md-color-scheme", "slate")
+    page.locator('label[for="__palette_0"]').click()
+    expect(body).to_have_attribute("data-md-color-scheme", "default")
+
+
+def _column_values(page: Page, column: int) -> list[str]:
+    return page.locator(".kb-sortable table tbody tr").evaluate_all(
+        f"rows => rows.map(r => r.cells[{column}].textContent.trim())")
+
+
+def test_comparison_table_sorts_by_a_column(page: Page, site_url: str):
+    page.goto(site_url + "compare/products/")
+    headers = page.locator(".kb-sortable table thead th")
+    column = headers.all_text_contents().index(next(t for t in headers.all_text_contents() if "First FDA" in t))
+    page.locator(".kb-sortable th .kb-sort", has_text="First FDA approval").click()
+    dates = [v[:10] for v in _column_values(page, column) if v != "—"]
+    assert dates == sorted(dates)
+    assert page.locator(".kb-sortable th").nth(column).get_attribute("aria-sort") == "ascending"
+    page.locator(".kb-sortable th .kb-sort", has_text="First FDA approval").click()
+    dates = [v[:10] for v in _column_values(page, column) if v != "—"]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_sorting_works_by_keyboard(page: Page, site_url: str):
+    page.goto(site_url + "compare/therapies/")
+    button = page.locator(".kb-sortable th .kb-sort").first
+    button.focus()
+    page.keyboard.press("Enter")
+    assert page.locator(".kb-sortable th").first.get_attribute("aria-sort") == "ascending"
+
+
+def test_process_diagram_renders_as_svg(page: Page, site_url: str):
+    page.goto(site_url + "therapies/car-t/")
+    diagram = page.locator("svg.kb-diagram").first
+    expect(diagram).to_be_visible()
+    box = diagram.bounding_box()
+    assert box is not None and box["width"] > 400 and box["height"] > 80
+    assert diagram.locator("rect.kb-box").count() >= 5
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
+def test_page_has_no_console_error_and_no_request_to_another_host(page: Page, site_url: str, path: str):
+    errors: list[str] = []
+    foreign: list[str] = []
+    host = urlparse(site_url).netloc
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: foreign.append(request.url)
+            if urlparse(request.url).netloc not in (host, "") and not request.url.startswith("data:") else None)
+    page.goto(site_url + path)
+    page.wait_for_load_state("networkidle")
+    open_search(page, "car")  # the search worker and its index load too
+    page.wait_for_timeout(500)
+    assert errors == []
+    assert foreign == []
+
+
+def test_glossary_link_on_first_use_is_reachable_by_keyboard(page: Page, site_url: str):
+    page.goto(site_url + "therapies/car-t/")
+    link = page.locator("a.kb-abbr").first
+    link.focus()
+    expect(link).to_be_focused()
+    link.press("Enter")
+    expect(page).to_have_url(re.compile(r"reference/glossary/#term-"))
