@@ -173,3 +173,15 @@ def test_print_stylesheet_prints_both_audiences_and_hides_the_chrome(site):
 def test_licences_are_in_the_repository():
     assert "MIT License" in (REPO / "LICENSE").read_text()
     assert "CC BY 4.0" in (REPO / "LICENSE-CONTENT.md").read_text()
+
+
+def test_every_page_says_when_it_was_last_reviewed(site):
+    pages = [p for p in site.rglob("index.html") if "api" not in p.parts]
+    assert len(pages) > 20
+    missing = [str(p.relative_to(site)) for p in pages if "Last reviewed" not in p.read_text()]
+    assert missing == []
+
+
+def test_every_page_carries_the_not_medical_advice_notice(site):
+    missing = [str(p.relative_to(site)) for p in site.rglob("index.html") if "Not medical advice" not in p.read_text()]
+    assert missing == []
