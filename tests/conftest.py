@@ -22,23 +22,35 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "true")
 
 
-@pytest.fixture
-def data_root(tmp_path: Path) -> Path:
-    """A copy of the small valid data set, with the real schemas, that a test may break."""
-    root = tmp_path / "data"
+def copy_fixture_data(root: Path) -> Path:
+    """The small valid data set, with the real schemas, copied to ``root``."""
     shutil.copytree(FIXTURES / "valid", root)
     shutil.copytree(REPO / "data" / "schema", root / "schema")
     return root
 
 
+def make_project(folder: Path) -> Path:
+    """A project laid out like the repository (mkdocs.yml, docs/, scripts/kb, data/) with the fixture data."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", folder / "docs")
+    (folder / "scripts").mkdir()
+    (folder / "scripts" / "kb").symlink_to(REPO / "scripts" / "kb")
+    if not (folder / "data").exists():
+        copy_fixture_data(folder / "data")
+    return folder
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    """A copy of the small valid data set, with the real schemas, that a test may break."""
+    return copy_fixture_data(tmp_path / "data")
+
+
 @pytest.fixture
 def project(tmp_path: Path, data_root: Path) -> Path:
-    """A project folder laid out like the repository, with the fixture data: mkdocs.yml, docs/, data/, scripts/."""
-    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(REPO / "docs", tmp_path / "docs")
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "kb").symlink_to(REPO / "scripts" / "kb")
-    return tmp_path
+    """A project folder laid out like the repository, with the fixture data (the same folder as ``data_root``)."""
+    return make_project(tmp_path)
 
 
 def run_kb(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_kb
+from tests.conftest import REPO, make_project, run_kb
 
 
 def tree_digest(folder: Path) -> str:
@@ -32,17 +32,7 @@ def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -
 @pytest.fixture(scope="module")
 def built_fixture_site(tmp_path_factory) -> Path:
     """The fixture project built once with plain `mkdocs build --strict`."""
-    import shutil
-
-    from tests.conftest import FIXTURES
-
-    project = tmp_path_factory.mktemp("project")
-    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
-    shutil.copytree(REPO / "docs", project / "docs")
-    (project / "scripts").mkdir()
-    (project / "scripts" / "kb").symlink_to(REPO / "scripts" / "kb")
-    shutil.copytree(FIXTURES / "valid", project / "data")
-    shutil.copytree(REPO / "data" / "schema", project / "data" / "schema")
+    project = make_project(tmp_path_factory.mktemp("project"))
     result = mkdocs_build(project, project / "site", {"SOURCE_DATE_EPOCH": "1770000000"})
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -16,19 +15,13 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import REPO, make_project
 from tests.test_build import mkdocs_build
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("discovery")
-    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
-    shutil.copytree(REPO / "docs", project / "docs")
-    (project / "scripts").mkdir()
-    (project / "scripts" / "kb").symlink_to(REPO / "scripts" / "kb")
-    shutil.copytree(FIXTURES / "valid", project / "data")
-    shutil.copytree(REPO / "data" / "schema", project / "data" / "schema")
+    project = make_project(tmp_path_factory.mktemp("discovery"))
     result = mkdocs_build(project, project / "site", {"SOURCE_DATE_EPOCH": "1770000000"})
     assert result.returncode == 0, result.stderr
     return project / "site"

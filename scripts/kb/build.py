@@ -16,7 +16,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
-from kb.pipeline import load_knowledge_base
+from kb.pipeline import handed_over, load_knowledge_base
 from kb.problems import DataError, Problem
 
 BUILDS_FOLDER = ".site-builds"
@@ -50,14 +50,16 @@ def _remove_old_builds(builds: Path, keep: Path) -> None:
 
 def build_site(config_file: Path, site_dir: Path, *, strict: bool = False) -> Path:
     """Build atomically; raise DataError (nothing written) or BuildFailed (previous site kept)."""
-    load_knowledge_base(_data_root(config_file), strict=strict)
+    data_root = _data_root(config_file)
+    knowledge_base = load_knowledge_base(data_root, strict=strict)
     builds = site_dir.parent / BUILDS_FOLDER
     builds.mkdir(parents=True, exist_ok=True)
     staging = builds / f"build-{time.time_ns()}-{os.getpid()}"
     try:
         config = load_config(str(config_file), site_dir=str(staging.resolve()))
         config.plugins.on_startup(command="build", dirty=False)
-        build(config)
+        with handed_over(data_root, knowledge_base):  # the hook takes this model instead of reading it all again
+            build(config)
     except (MkDocsException, SystemExit) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed(str(exc) or "MkDocs reported warnings in strict mode") from None

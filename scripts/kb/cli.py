@@ -19,14 +19,15 @@ DEFAULT_DATA = Path("data")
 
 
 def _print_problems(problems: list[Problem], *, strict: bool) -> None:
-    by_file: dict[str, list[Problem]] = {}
-    for problem in problems:
-        by_file.setdefault(problem.path, []).append(problem)
-    for path in sorted(by_file):
-        for problem in by_file[path]:
-            shown = problem if problem.is_error or not strict else Problem(
-                problem.path, problem.line, problem.column, problem.message, "error")
-            print(shown, file=sys.stderr)
+    """Errors first, then warnings, each sorted by file and position (strict makes every warning an error)."""
+    shown = [p if p.is_error or not strict else Problem(p.path, p.line, p.column, p.message, "error")
+             for p in problems]
+    for severity, heading in (("error", "Errors"), ("warning", "Warnings")):
+        group = sorted(p for p in shown if p.severity == severity)
+        if group:
+            print(f"{heading} ({len(group)}) in {len({p.path for p in group})} file(s):", file=sys.stderr)
+            for problem in group:
+                print(problem, file=sys.stderr)
 
 
 def command_validate(args: argparse.Namespace) -> int:
@@ -97,6 +98,12 @@ def command_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    from kb.bench import run_from_arguments
+
+    return run_from_arguments(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Leukemia cell therapy knowledge base tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
     serve.add_argument("--dev-addr", default="127.0.0.1:8000")
     serve.set_defaults(handler=command_serve)
+
+    from kb.bench import add_arguments as add_bench_arguments
+
+    bench = sub.add_parser("bench", help="benchmark the pipeline and the site build on synthetic data")
+    add_bench_arguments(bench)
+    bench.set_defaults(handler=command_bench)
     return parser
 
 

@@ -5,6 +5,8 @@ Used by the CLI and the MkDocs hook.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +39,27 @@ def check_data(data_root: Path) -> tuple[ValidationResult | None, list[Problem],
     return result, all_problems, schemas
 
 
+# `kb build` checks the data before MkDocs starts and hands the model over to the MkDocs hook, which would
+# otherwise read and validate every file a second time. One model per folder, taken once.
+_HANDED_OVER: dict[Path, KnowledgeBase] = {}
+
+
+@contextmanager
+def handed_over(data_root: Path, knowledge_base: KnowledgeBase) -> Iterator[None]:
+    """While the block runs, the next non-strict :func:`load_knowledge_base` of ``data_root`` returns this model."""
+    key = data_root.resolve()
+    _HANDED_OVER[key] = knowledge_base
+    try:
+        yield
+    finally:
+        _HANDED_OVER.pop(key, None)
+
+
 def load_knowledge_base(data_root: Path, *, strict: bool = False) -> KnowledgeBase:
     """The validated model of ``data_root``; raises :class:`DataError` with every error (and warning, if strict)."""
+    handed = _HANDED_OVER.pop(data_root.resolve(), None) if _HANDED_OVER else None
+    if handed is not None and not strict:
+        return handed
     result, problems, schemas = check_data(data_root)
     blocking = [p for p in problems if p.is_error or strict]
     if blocking or result is None:

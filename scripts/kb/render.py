@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +64,18 @@ def plain(value: Any) -> str:
     return _escape_html(escaped).replace("\n", " ")
 
 
-@lru_cache(maxsize=1 << 16)  # a pure function of two page paths; the same pairs recur on every page and index
 def relative_link(from_page: str, to_page: str) -> str:
     """A link from one docs page to another, relative, as MkDocs resolves it."""
-    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    start, target = from_page.split("/")[:-1], to_page.split("/")
+    if "" in target or "." in target or ".." in target or "" in start or "." in start or ".." in start:
+        return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    # Clean paths (every page path): what posixpath.relpath returns, without its two abspath() and getcwd().
+    common = 0
+    for here, there in zip(start, target, strict=False):
+        if here != there:
+            break
+        common += 1
+    return "/".join([".."] * (len(start) - common) + target[common:]) or "."
 
 
 class PageContext:

@@ -55,6 +55,9 @@ class Schemas:
     entity_types: dict[str, EntityType]
     collection_files: dict[str, str]  # data file name -> schema file name
     registry: Registry
+    # Each schema with every $ref replaced by its target, resolved once: validating and finding references
+    # then never look a reference up again (the lookups were most of the validation time).
+    inlined: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def schema_for(self, schema_file: str) -> dict[str, Any]:
         return self.raw[schema_file]
@@ -74,7 +77,51 @@ def load_schemas(folder: Path) -> Schemas:
         for name, s in raw.items() if "x-type" in s
     }
     collections = {s["x-file"]: name for name, s in raw.items() if "x-file" in s}
-    return Schemas(folder, raw, entity_types, collections, Registry().with_resources(resources))
+    try:
+        inlined = _inline_refs(raw)
+    except (RecursionError, KeyError, TypeError):  # a recursive or broken $ref: validate through the registry
+        inlined = {}
+    return Schemas(folder, raw, entity_types, collections, Registry().with_resources(resources), inlined)
+
+
+_ANNOTATIONS = {"description", "examples", "title", "$comment", "default"}
+
+
+def _inline_refs(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every schema with its ``$ref``s replaced by their targets (the schemas have no recursive references).
+
+    ``{"$ref": X, **siblings}`` becomes ``{**siblings, **X}``: the target's own keywords win, so errors raised
+    inside it carry the same schema (and description) as when the reference was followed. Were a sibling to
+    repeat one of the target's validation keywords, the two are kept apart under ``allOf`` instead.
+    """
+    done: dict[tuple[str, str], Any] = {}
+
+    def target(file_name: str, reference: str) -> Any:
+        file_part, _, pointer = reference.partition("#")
+        file_name = file_part or file_name
+        key = (file_name, pointer)
+        if key not in done:
+            node: Any = raw[file_name]
+            for part in filter(None, pointer.split("/")):
+                node = node[part.replace("~1", "/").replace("~0", "~")]
+            done[key] = inline(node, file_name)
+        return done[key]
+
+    def inline(node: Any, file_name: str) -> Any:
+        if isinstance(node, list):
+            return [inline(item, file_name) for item in node]
+        if not isinstance(node, dict):
+            return node
+        siblings = {k: inline(v, file_name) for k, v in node.items() if k != "$ref"}
+        if "$ref" not in node:
+            return siblings
+        resolved = target(file_name, node["$ref"])
+        clashes = (set(siblings) & set(resolved)) - _ANNOTATIONS
+        if not isinstance(resolved, dict) or clashes:
+            return {**siblings, "allOf": [resolved, *siblings.get("allOf", [])]}
+        return {**siblings, **resolved}
+
+    return {name: inline(schema, name) for name, schema in raw.items()}
 
 
 @dataclass(frozen=True)
@@ -376,7 +423,8 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
 
     checker = _Checker(ids, today)
     validator_class = _validator_class(checker)
-    compiled = {name: validator_class(schema, registry=schemas.registry, format_checker=_FORMATS)
+    compiled = {name: validator_class(schemas.inlined.get(name, schema), registry=schemas.registry,
+                                      format_checker=_FORMATS)
                 for name, schema in schemas.raw.items()}
     references: list[Reference] = []
 
@@ -399,7 +447,7 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
 def find_references(schemas: Schemas, schema_file: str, data: Any) -> Iterator[tuple[JsonPath, str, str]]:
     """Every (path, id, type) the data refers to, found by walking it alongside its schema."""
     resolver = schemas.registry.resolver(base_uri=SCHEMA_BASE + schema_file)
-    yield from _walk(schemas.raw[schema_file], data, (), resolver)
+    yield from _walk(schemas.inlined.get(schema_file, schemas.raw[schema_file]), data, (), resolver)
 
 
 def _walk(schema: Any, instance: Any, path: JsonPath, resolver: Any) -> Iterator[tuple[JsonPath, str, str]]:

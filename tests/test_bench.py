@@ -1,0 +1,26 @@
+"""The benchmark runs end to end on a tiny synthetic data set. Nothing here is timed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kb.bench import COLUMNS, run_benchmark
+
+OPTIONAL = {"search_ms"}  # only with --browser
+
+
+def test_benchmark_runs_at_n_20_and_fills_every_column(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    result = run_benchmark([20], repeats=1, baselines=True, plain_default_max_n=20, browser=False,
+                           page_weight=False, json_path=output, log=lambda message: None)
+
+    [row] = result["rows"]
+    assert row["n"] == 20
+    missing = [key for key, _, _ in COLUMNS if key not in OPTIONAL and row.get(key) is None]
+    assert not missing, f"columns without a value: {missing}"
+    header = result["table"].splitlines()[0]
+    assert all(title in header for _, title, _ in COLUMNS)
+    assert len(result["table"].splitlines()) == 3  # header, rule, one row
+    assert {check["status"] for check in result["targets"]} <= {"PASS", "FAIL", "SKIP", "INFO"}
+    assert json.loads(output.read_text(encoding="utf-8"))["rows"] == json.loads(json.dumps(result["rows"]))
