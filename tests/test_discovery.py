@@ -94,8 +94,9 @@ def test_every_figure_shows_its_evidence_level_linked_to_the_scale(site):
 
 def test_bibliography_lists_what_cites_each_source(site):
     html = page(site, "reference/sources")
-    section = html.split('id="maude-2018-nejm"', 1)[1].split("<h3", 1)[0]
-    assert "Cited by" in section and "tisagenlecleucel" in section
+    row = html.split('id="maude-2018-nejm"', 1)[1].split("</tr>", 1)[0]
+    assert "Maude SL" in row and 'href="../../products/tisagenlecleucel/">tisagenlecleucel</a>' in row
+    assert "<th>Cited by</th>" in html
 
 
 def test_first_use_of_an_abbreviation_links_to_its_glossary_entry(site):

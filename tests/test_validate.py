@@ -175,3 +175,11 @@ def test_clock_comes_from_source_date_epoch(monkeypatch):
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     assert clock.today() == dt.date(1970, 1, 1)
+
+
+def test_grade_table_row_with_the_wrong_number_of_cells_is_an_error(data_root):
+    challenge = data_root / "challenges" / "crs.yaml"
+    replace_in(challenge, "    - ['1', 'Yes']", "    - ['1', Yes, but only, sometimes]")
+    assert problems_of(data_root) == [
+        f"{challenge}:11:7: error: grading.rows[0]: has 4 cells but the table has 2 columns "
+        "(quote cells that hold commas)"]

@@ -22,7 +22,7 @@ import jinja2
 
 from kb import diagrams
 from kb.abbreviations import term_anchor
-from kb.compare import compare_products, compare_therapies, figures_about_product
+from kb.compare import compare_products, compare_therapies
 from kb.export import data_version
 from kb.figures import format_figure_value, format_number
 from kb.model import Entity, KnowledgeBase
@@ -206,16 +206,20 @@ def render_index_page(knowledge_base: KnowledgeBase, type_name: str) -> str:
                            **_page_globals(knowledge_base, page_path))
 
 
-def render_collection_page(knowledge_base: KnowledgeBase, page_path: str,
-                           exported: dict[str, bytes] | None = None) -> str:
+def collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """What the pages built from all the data share, computed once for all of them."""
     exported = exported or {}
     version, released = data_version(knowledge_base)
-    checksums = {path: hashlib.sha256(content).hexdigest() for path, content in exported.items()}
-    return _template(COLLECTION_PAGES[page_path]).render(
-        products=compare_products(knowledge_base), therapies=compare_therapies(knowledge_base),
-        figures_about_product=lambda product: figures_about_product(knowledge_base, product),
-        exported=sorted(exported), checksums=checksums, sizes={p: len(c) for p, c in exported.items()},
-        version=version, released=released, **_page_globals(knowledge_base, page_path))
+    return {
+        "products": compare_products(knowledge_base), "therapies": compare_therapies(knowledge_base),
+        "exported": sorted(exported), "sizes": {p: len(c) for p, c in exported.items()},
+        "checksums": {path: hashlib.sha256(content).hexdigest() for path, content in exported.items()},
+        "version": version, "released": released,
+    }
+
+
+def render_collection_page(knowledge_base: KnowledgeBase, page_path: str, context: dict[str, Any]) -> str:
+    return _template(COLLECTION_PAGES[page_path]).render(**context, **_page_globals(knowledge_base, page_path))
 
 
 def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None) -> dict[str, str]:
@@ -225,6 +229,7 @@ def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] 
         pages[f"{entity_type.plural}/index.md"] = render_index_page(knowledge_base, entity_type.name)
         for entity in knowledge_base.of_type(entity_type.name):
             pages[entity.page_path] = render_entity_page(knowledge_base, entity)
+    context = collection_context(knowledge_base, exported)
     for page_path in COLLECTION_PAGES:
-        pages[page_path] = render_collection_page(knowledge_base, page_path, exported)
+        pages[page_path] = render_collection_page(knowledge_base, page_path, context)
     return pages

@@ -402,6 +402,26 @@ def _staleness_warnings(document: Document, today: dt.date) -> Iterator[Problem]
                                                    "re-check the page against its sources", severity="warning")
 
 
+def _table_problems(document: Document, value: Any = None, path: JsonPath = ()) -> Iterator[Problem]:
+    """A table (a mapping with ``columns`` and ``rows``) must have as many cells in each row as columns:
+    JSON Schema cannot compare two lengths, and an unquoted comma silently splits a cell in two."""
+    value = document.data if value is None and not path else value
+    if isinstance(value, dict):
+        columns, rows = value.get("columns"), value.get("rows")
+        if isinstance(columns, list) and isinstance(rows, list):
+            for index, row in enumerate(rows):
+                if isinstance(row, list) and len(row) != len(columns):
+                    where = _field_name((*path, "rows", index))
+                    message = (f"{where}: has {len(row)} cells but the table has {len(columns)} columns "
+                               "(quote cells that hold commas)")
+                    yield document.problem((*path, "rows", index), message)
+        for key, child in value.items():
+            yield from _table_problems(document, child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _table_problems(document, child, (*path, index))
+
+
 def _schema_line_warnings(document: Document, schema_path: str) -> Iterator[Problem]:
     expected = f"# yaml-language-server: $schema={schema_path}"
     if document.first_line.strip() != expected:
@@ -436,6 +456,7 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
         check(document, schema_file)
         problems.extend(_staleness_warnings(document, today))
         problems.extend(_schema_line_warnings(document, f"../schema/{schema_file}"))
+        problems.extend(_table_problems(document))
         references.extend(Reference(entity_id, path, target, target_type)
                           for path, target, target_type in find_references(schemas, schema_file, document.data))
     for file_name, document in sorted(collections.items()):
