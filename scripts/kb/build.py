@@ -17,7 +17,6 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from kb.pipeline import handed_over, load_knowledge_base
-from kb.problems import DataError, Problem
 
 BUILDS_FOLDER = ".site-builds"
 
@@ -71,5 +70,3 @@ def build_site(config_file: Path, site_dir: Path, *, strict: bool = False) -> Pa
     logging.getLogger("kb").info("site switched to %s", staging)
     return staging
 
-
-__all__ = ["BuildFailed", "DataError", "Problem", "build_site"]

@@ -7,25 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from kb.load import find_data_files, load_documents
 from kb.model import KnowledgeBase, build_knowledge_base
 from kb.problems import DataError, Problem
 from kb.validate import Schemas, ValidationResult, load_schemas, validate_documents
-
-
-@dataclass
-class Checked:
-    """The outcome of checking the data folder: every problem, and the model when there was no error."""
-
-    problems: list[Problem]
-    knowledge_base: KnowledgeBase | None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
 
 
 def check_data(data_root: Path) -> tuple[ValidationResult | None, list[Problem], Schemas]:

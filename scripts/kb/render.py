@@ -25,6 +25,7 @@ from kb.abbreviations import term_anchor
 from kb.compare import compare_products, compare_therapies
 from kb.export import data_version
 from kb.figures import format_figure_value, format_number
+from kb.markup import CITATION, ENTITY_PREFIX, LINK, LINK_OR_CITATION
 from kb.model import Entity, KnowledgeBase
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,10 +45,6 @@ COLLECTION_PAGES = {
 
 _HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
 _PLAIN_SPECIALS = re.compile(r"([\\`*_\[\]()#+!|~^])")
-_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
-_CITATION = re.compile(r"\[@([^\]\s]+)\]")
-_LINK_OR_CITATION = re.compile(
-    r"\[@(?P<cite>[^\]\s]+)\]|(?P<image>!?)\[(?P<label>[^\]]*)\]\(\s*(?P<target>[^)\s]*)[^)]*\)")
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'()\\]+")
 
 
@@ -115,7 +112,7 @@ class PageContext:
         text = str(value)
         out: list[str] = []
         position = 0
-        for match in _LINK_OR_CITATION.finditer(text):
+        for match in LINK_OR_CITATION.finditer(text):
             out.append(_escape_html(text[position:match.start()]))
             out.append(self._link_or_citation(match))
             position = match.end()
@@ -126,8 +123,9 @@ class PageContext:
         if match.group("cite"):
             return self.cite([match.group("cite")]) or plain(match.group(0))
         label, target = _escape_html(match.group("label")), match.group("target")
-        if target.startswith("id:") and target[3:] in self.kb.entities:
-            return f"[{label}]({self.link_to(target[3:])})"
+        entity_id = target.removeprefix(ENTITY_PREFIX)
+        if target.startswith(ENTITY_PREFIX) and entity_id in self.kb.entities:
+            return f"[{label}]({self.link_to(entity_id)})"
         if _SAFE_URL.fullmatch(target) and not match.group("image"):
             return f"[{label}]({target})"
         return plain(match.group("label"))  # anything else loses its link and keeps its words
@@ -157,7 +155,7 @@ def front_matter(**fields: Any) -> str:
 
 def description_of(entity: Entity) -> str:
     """A plain one-line description for search engines and link previews."""
-    text = _CITATION.sub("", _LINK.sub(lambda m: m.group(2), entity.data.get("plain_summary", entity.name)))
+    text = CITATION.sub("", LINK.sub(lambda m: m.group("label"), entity.data.get("plain_summary", entity.name)))
     text = " ".join(re.sub(r"[*_`]", "", text).split())
     return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
 
@@ -188,7 +186,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
             "link_to": context.link_to, "page_path": page_path,
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
-            "footnotes": context.footnotes, "diagrams": diagrams, "html_text": html.escape,
+            "footnotes": context.footnotes, "diagrams": diagrams,
             "term_anchor": term_anchor,
             "link": lambda to_page: relative_link(page_path, to_page)}
 

@@ -28,6 +28,7 @@ from referencing.jsonschema import DRAFT202012
 
 from kb import clock
 from kb.load import Document, JsonPath
+from kb.markup import CITATION, ENTITY_PREFIX, LINK
 from kb.problems import Problem, display_path
 
 SCHEMA_BASE = "https://leukemia-cell-therapy-kb.invalid/schema/"
@@ -58,9 +59,6 @@ class Schemas:
     # Each schema with every $ref replaced by its target, resolved once: validating and finding references
     # then never look a reference up again (the lookups were most of the validation time).
     inlined: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def schema_for(self, schema_file: str) -> dict[str, Any]:
-        return self.raw[schema_file]
 
 
 def load_schemas(folder: Path) -> Schemas:
@@ -155,20 +153,10 @@ class ValidationResult:
     references: list[Reference]
     problems: list[Problem]
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
 
 # --- Text safety --------------------------------------------------------------------------------------------
 
 _RAW_HTML = re.compile(r"<\s*[/!?]?\s*[A-Za-z]")
-_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
-_CITATION = re.compile(r"\[@([^\]\s]+)\]")
 _UNSAFE_SCHEME = re.compile(r"\b(javascript|vbscript)\s*:|\b(data)\s*:\s*[a-z]+/[a-z]|\b(file)\s*:/", re.IGNORECASE)
 _FORBIDDEN_MARKUP = [
     (re.compile(r"\{\s*[:#.]"), "attribute-list syntax '{: …}' is not allowed"),
@@ -196,24 +184,24 @@ def text_problems(text: str, kind: str) -> Iterator[str]:
         if pattern.search(text):
             yield message
     if kind == "plain":
-        if _LINK.search(text) or _CITATION.search(text):
+        if LINK.search(text) or CITATION.search(text):
             yield "links and citations are not allowed in a plain-text field"
         return
-    for match in _LINK.finditer(text):
-        if match.group(0).startswith("!"):
+    for match in LINK.finditer(text):
+        if match.group("image"):
             yield "images are not allowed in text"
-        target = match.group(2)
-        if not (target.startswith(("https://", "http://", "id:")) and len(target) > len("id:")):
+        target = match.group("target")
+        if not (target.startswith(("https://", "http://", ENTITY_PREFIX)) and len(target) > len(ENTITY_PREFIX)):
             yield f"link target '{target}' is not allowed; use https://… or id:entity-id"
 
 
 def markdown_links(text: str) -> Iterator[tuple[str, str]]:
     """The (kind, id) pairs a Markdown text refers to: entity links and source citations."""
-    for match in _LINK.finditer(text):
-        if match.group(2).startswith("id:"):
-            yield "entity", match.group(2)[3:]
-    for match in _CITATION.finditer(text):
-        yield "source", match.group(1)
+    for match in LINK.finditer(text):
+        if match.group("target").startswith(ENTITY_PREFIX):
+            yield "entity", match.group("target").removeprefix(ENTITY_PREFIX)
+    for match in CITATION.finditer(text):
+        yield "source", match.group("cite")
 
 
 # --- Schema validation with the custom keywords -------------------------------------------------------------
