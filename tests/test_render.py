@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from kb.pipeline import load_knowledge_base
 from kb.render import format_figure_value, plain, render_entity_page, render_site_pages
@@ -44,13 +46,31 @@ def test_index_page_links_every_entity_of_its_type(pages):
     assert "[tisagenlecleucel](tisagenlecleucel.md)" in pages["products/index.md"]
 
 
-def test_citations_become_numbered_footnotes_with_working_links(pages):
+def test_citations_become_numbered_marks_linked_to_the_reference_list(pages):
     page = pages["products/tisagenlecleucel.md"]
-    assert "[^maude-2018-nejm]" in page
-    assert "[^maude-2018-nejm]: Maude SL" in page
-    assert "(https://pubmed.ncbi.nlm.nih.gov/29385370/)" in page
-    assert "(https://doi.org/10.1056/NEJMoa1709866)" in page
-    assert "(https://clinicaltrials.gov/study/NCT02435849)" in pages["trials/eliana.md"]
+    assert '<a class="footnote-ref" href="#fn:maude-2018-nejm">' in page
+    assert '<li id="fn:maude-2018-nejm"><p>Maude SL' in page
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/29385370/"' in page
+    assert 'href="https://doi.org/10.1056/NEJMoa1709866"' in page
+    assert 'href="https://clinicaltrials.gov/study/NCT02435849"' in pages["trials/eliana.md"]
+
+
+def test_citation_numbers_follow_reading_order_and_match_the_reference_list(pages):
+    page = pages["products/tisagenlecleucel.md"]
+    marks = re.findall(r'href="#fn:([^"]+)">(\d+)</a>', page)
+    numbers: dict[str, int] = {}
+    for source_id, number in marks:
+        assert numbers.setdefault(source_id, int(number)) == int(number)  # one number per source
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
+    first_seen = list(dict.fromkeys(source_id for source_id, _ in marks))
+    assert [numbers[s] for s in first_seen] == list(range(1, len(numbers) + 1))
+    assert re.findall(r'<li id="fn:([^"]+)">', page) == first_seen
+
+
+def test_a_source_cited_twice_gets_distinct_anchors(pages):
+    page = pages["products/tisagenlecleucel.md"]
+    assert 'id="fnref:label-page"' in page
+    assert 'id="fnref2:label-page"' in page
 
 
 def test_sources_are_numbered_in_order_of_first_citation(kb):
@@ -62,7 +82,7 @@ def test_figure_shows_value_population_n_and_evidence_level(pages):
     assert "**81% (95% CI 71–89)**" in row
     assert "(n = 75)" in row
     assert "Single arm trial" in row
-    assert "[^maude-2018-nejm]" in row
+    assert 'href="#fn:maude-2018-nejm"' in row
 
 
 def test_both_audiences_get_a_summary_tab(pages):

@@ -81,7 +81,8 @@ class PageContext:
     def __init__(self, knowledge_base: KnowledgeBase, page_path: str):
         self.kb = knowledge_base
         self.page_path = page_path
-        self.cited: dict[str, None] = {}  # in the order the page cites them
+        self.cited: dict[str, int] = {}  # source id -> its number: the order the page first cites them
+        self._uses: dict[str, int] = {}
 
     def link_to(self, entity_id: str) -> str:
         return relative_link(self.page_path, self.kb.entities[entity_id].page_path)
@@ -93,13 +94,37 @@ class PageContext:
         return f"[{plain(entity.name)}]({self.link_to(entity_id)})"
 
     def cite(self, source_ids: list[str] | tuple[str, ...] | None) -> str:
-        known = [source_id for source_id in source_ids or [] if source_id in self.kb.sources]
-        self.cited.update(dict.fromkeys(known))
-        return "".join(f"[^{source_id}]" for source_id in known)
+        """Numbered citation marks, as inline HTML in the footnote markup the theme gives tooltips to.
+
+        Numbering is ours, in reading order, rather than Python-Markdown's footnotes extension: that
+        extension was the largest single cost of turning a page into HTML.
+        """
+        marks = []
+        for source_id in source_ids or []:
+            if source_id not in self.kb.sources:
+                continue
+            number = self.cited.setdefault(source_id, len(self.cited) + 1)
+            uses = self._uses[source_id] = self._uses.get(source_id, 0) + 1
+            anchor = f"fnref:{source_id}" if uses == 1 else f"fnref{uses}:{source_id}"
+            marks.append(f'<sup id="{anchor}"><a class="footnote-ref" href="#fn:{source_id}">{number}</a></sup>')
+        return "".join(marks)
 
     def footnotes(self) -> str:
-        """The definitions of every source this page cited, for the numbered reference list."""
-        return "\n".join(f"[^{source_id}]: {self.source_line(source_id)}" for source_id in self.cited)
+        """The numbered list of every source this page cited, as an HTML block."""
+        if not self.cited:
+            return ""
+        items = "\n".join(
+            f'<li id="fn:{source_id}"><p>{self.source_html(source_id)} <a class="footnote-backref" '
+            f'href="#fnref:{source_id}" title="Back to the first citation">&#8617;&#xFE0E;</a></p></li>'
+            for source_id in self.cited)
+        return f'<div class="footnote">\n<hr>\n<ol>\n{items}\n</ol>\n</div>\n'
+
+    def source_html(self, source_id: str) -> str:
+        """A bibliography entry as HTML: the citation and its links."""
+        source = self.kb.sources[source_id]
+        links = " · ".join(f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
+                           for label, url in source.links if _SAFE_URL.fullmatch(url))
+        return f"{html.escape(source.data['citation'], quote=False)} {links}".strip()
 
     def source_line(self, source_id: str) -> str:
         """A bibliography entry as one line of Markdown: the citation and its links."""
