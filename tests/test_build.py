@@ -129,3 +129,9 @@ def test_kb_validate_json_output_is_machine_readable(project):
     result = run_kb("validate", "--format", "json", cwd=project)
     assert result.returncode == 0
     assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": []}
+
+
+def test_search_indexes_an_entity_page_summary_and_facts_but_not_its_long_sections(built_fixture_site):
+    index = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
+    locations = [doc["location"] for doc in index["docs"] if doc["location"].startswith("therapies/car-t/")]
+    assert locations == ["therapies/car-t/", "therapies/car-t/#at-a-glance"]

@@ -31,24 +31,29 @@ def test_reference_pages_are_generated(pages):
 
 
 def test_product_page_links_its_therapy(pages):
-    assert "[CAR-T cell therapy](../therapies/car-t.md)" in pages["products/tisagenlecleucel.md"]
+    # Tables and lists are HTML blocks, whose links MkDocs leaves alone: they are written as final URLs.
+    assert '<a href="../../therapies/car-t/">CAR-T cell therapy</a>' in pages["products/tisagenlecleucel.md"]
+
+
+def test_links_in_data_text_stay_markdown_for_mkdocs_to_resolve_and_check(pages):
+    assert "[the therapy](../therapies/car-t.md)" in pages["products/tisagenlecleucel.md"]
 
 
 def test_therapy_page_lists_its_products_trials_challenges_and_diseases(pages):
     page = pages["therapies/car-t.md"]
-    assert "[tisagenlecleucel](../products/tisagenlecleucel.md)" in page
-    assert "[ELIANA](../trials/eliana.md)" in page
-    assert "[Cytokine release syndrome](../challenges/crs.md)" in page
-    assert "[B-cell acute lymphoblastic leukemia](../diseases/b-all.md)" in page
+    assert '<a href="../../products/tisagenlecleucel/">tisagenlecleucel</a>' in page
+    assert '<a href="../../trials/eliana/">ELIANA</a>' in page
+    assert '<a href="../../challenges/crs/">Cytokine release syndrome</a>' in page
+    assert '<a href="../../diseases/b-all/">B-cell acute lymphoblastic leukemia</a>' in page
 
 
 def test_index_page_links_every_entity_of_its_type(pages):
-    assert "[tisagenlecleucel](tisagenlecleucel.md)" in pages["products/index.md"]
+    assert '<a href="tisagenlecleucel/">tisagenlecleucel</a>' in pages["products/index.md"]
 
 
 def test_citations_become_numbered_marks_linked_to_the_reference_list(pages):
     page = pages["products/tisagenlecleucel.md"]
-    assert '<a class="footnote-ref" href="#fn:maude-2018-nejm">' in page
+    assert '<a class="footnote-ref" id="fnref:maude-2018-nejm" href="#fn:maude-2018-nejm">' in page
     assert '<li id="fn:maude-2018-nejm"><p>Maude SL' in page
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/29385370/"' in page
     assert 'href="https://doi.org/10.1056/NEJMoa1709866"' in page
@@ -79,7 +84,7 @@ def test_sources_are_numbered_in_order_of_first_citation(kb):
 
 def test_figure_shows_value_population_n_and_evidence_level(pages):
     row = next(line for line in pages["products/tisagenlecleucel.md"].splitlines() if "Overall remission" in line)
-    assert "**81% (95% CI 71–89)**" in row
+    assert "<strong>81% (95% CI 71–89)</strong>" in row
     assert "(n = 75)" in row
     assert "Single arm trial" in row
     assert 'href="#fn:maude-2018-nejm"' in row
@@ -125,3 +130,33 @@ def test_renderer_escapes_unsafe_text_even_when_validation_is_bypassed(kb, attac
     assert "<script" not in section and "<img" not in section
     assert "javascript:" not in section.replace("click", "")
     assert "{:" not in section and "--8<--" not in section
+
+
+def test_data_markdown_in_a_table_cell_becomes_escaped_html(kb):
+    from kb.render import PageContext
+
+    context = PageContext(kb, "products/tisagenlecleucel.md")
+    cell = context.inline_html("**Bold** and *mild* <script>x</script> [therapy](id:car-t) [@maude-2018-nejm]")
+    assert cell.startswith("<strong>Bold</strong> and <em>mild</em> &lt;script&gt;x&lt;/script&gt; ")
+    assert '<a href="../../therapies/car-t/">therapy</a>' in cell
+    assert 'href="#fn:maude-2018-nejm">1</a>' in cell
+
+
+def test_a_link_with_an_unsafe_target_keeps_only_its_words_in_html(kb):
+    from kb.render import PageContext
+
+    assert PageContext(kb, "index.md").inline_html("[click](javascript:void)") == "click"
+
+
+@pytest.mark.parametrize(("from_page", "to_page", "expected"), [
+    ("products/a.md", "products/b.md", "../b/"),
+    ("products/a.md", "trials/b.md", "../../trials/b/"),
+    ("products/index.md", "products/b.md", "b/"),
+    ("products/a.md", "products/index.md", "../"),
+    ("index.md", "products/a.md", "products/a/"),
+    ("products/index.md", "products/index.md", "./"),
+])
+def test_html_links_use_the_directory_urls_mkdocs_gives_pages(from_page, to_page, expected):
+    from kb.render import relative_url
+
+    assert relative_url(from_page, to_page) == expected

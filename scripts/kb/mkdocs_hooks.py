@@ -17,6 +17,7 @@ except ImportError:  # plain `mkdocs build` from a checkout where the package is
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -26,6 +27,7 @@ from kb.model import KnowledgeBase
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
 from kb.render import render_site_pages
+from kb.searchable import searchable_html
 from kb.serve import LAST_GOOD
 
 _state: dict[str, Any] = {}
@@ -65,6 +67,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     knowledge_base: KnowledgeBase = _state["kb"]
     entity_pages = {e.page_path: e for e in knowledge_base.entities.values()}
     _state["entity_pages"] = entity_pages
+    _state["generated_pages"] = set()
     for file in files.documentation_pages():
         file.edit_uri = f"docs/{file.src_uri}"
     exported = export_files(knowledge_base)
@@ -78,6 +81,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         file = File.generated(config, page_path, content=content, inclusion=inclusion)
         file.edit_uri = entity.source_path if entity else None
         files.append(file)
+        _state["generated_pages"].add(page_path)
     return files
 
 
@@ -96,3 +100,23 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     if glossary is None:
         return html
     return link_first_uses(html, glossary.url_relative_to(page.file))
+
+
+@event_priority(100)  # before Material's search plugin indexes the page
+def _give_search_only_the_searchable_part(context: dict[str, Any], page: Page, config: MkDocsConfig,
+                                          nav: Any) -> dict[str, Any]:
+    if page.file.src_uri in _state["generated_pages"]:
+        _state["full_content"] = page.content
+        page.content = searchable_html(page.content)
+    return context
+
+
+@event_priority(-100)  # after it, before the theme renders the page
+def _restore_the_whole_page(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    full_content = _state.pop("full_content", None)
+    if full_content is not None:
+        page.content = full_content
+    return context
+
+
+on_page_context = CombinedEvent(_give_search_only_the_searchable_part, _restore_the_whole_page)

@@ -75,6 +75,37 @@ def relative_link(from_page: str, to_page: str) -> str:
     return "/".join([".."] * (len(start) - common) + target[common:]) or "."
 
 
+def page_url(page_path: str) -> str:
+    """The URL path of a docs page under MkDocs' directory URLs: ``a/b.md`` -> ``a/b/``, ``a/index.md`` -> ``a/``."""
+    stem = page_path.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem.removesuffix("index")
+        return stem
+    return stem + "/"
+
+
+def relative_url(from_page: str, to_page: str) -> str:
+    """A link from one page to another as it must appear in HTML, which MkDocs does not rewrite."""
+    here, there = page_url(from_page), page_url(to_page)
+    # A file name no page has ("\0") turns the directory-to-directory question into relative_link's.
+    return relative_link(here + "\0", there + "\0")[:-1] or "./"
+
+
+_INLINE_MARKUP = re.compile(
+    r"\*\*(?=\S)(?P<strong>.+?)(?<=\S)\*\*|\*(?=[^\s*])(?P<em>[^*]+?)(?<=\S)\*|`(?P<code>[^`]+)`")
+
+
+def _inline_markup(escaped: str) -> str:
+    """**strong**, *emphasis* and `code` in text that is already HTML-escaped."""
+    def replace(match: re.Match[str]) -> str:
+        if match.group("strong") is not None:
+            return f"<strong>{_inline_markup(match.group('strong'))}</strong>"
+        if match.group("em") is not None:
+            return f"<em>{match.group('em')}</em>"
+        return f"<code>{match.group('code')}</code>"
+    return _INLINE_MARKUP.sub(replace, escaped)
+
+
 class PageContext:
     """What a template needs to link and cite from one page."""
 
@@ -86,6 +117,16 @@ class PageContext:
 
     def link_to(self, entity_id: str) -> str:
         return relative_link(self.page_path, self.kb.entities[entity_id].page_path)
+
+    def url_to(self, entity_id: str) -> str:
+        return relative_url(self.page_path, self.kb.entities[entity_id].page_path)
+
+    def entity_html_link(self, entity_id: str) -> str:
+        """An entity link for HTML blocks, where MkDocs leaves links as they are written."""
+        entity = self.kb.entities.get(entity_id)
+        if entity is None:  # validation prevents this; keep the text rather than a broken link
+            return html.escape(entity_id)
+        return f'<a href="{self.url_to(entity_id)}">{html.escape(entity.name)}</a>'
 
     def entity_link(self, entity_id: str) -> str:
         entity = self.kb.entities.get(entity_id)
@@ -106,7 +147,7 @@ class PageContext:
             number = self.cited.setdefault(source_id, len(self.cited) + 1)
             uses = self._uses[source_id] = self._uses.get(source_id, 0) + 1
             anchor = f"fnref:{source_id}" if uses == 1 else f"fnref{uses}:{source_id}"
-            marks.append(f'<sup id="{anchor}"><a class="footnote-ref" href="#fn:{source_id}">{number}</a></sup>')
+            marks.append(f'<a class="footnote-ref" id="{anchor}" href="#fn:{source_id}">{number}</a>')
         return "".join(marks)
 
     def footnotes(self) -> str:
@@ -143,6 +184,30 @@ class PageContext:
             position = match.end()
         out.append(_escape_html(text[position:]))
         return "".join(out)
+
+    def inline_html(self, value: Any) -> str:
+        """Data Markdown for a table cell or other HTML block: links, citations, **strong**, *emphasis*
+        and `code` become HTML; anything else stays literal text."""
+        text = str(value).replace("\n", " ")
+        out: list[str] = []
+        position = 0
+        for match in LINK_OR_CITATION.finditer(text):
+            out.append(_inline_markup(html.escape(text[position:match.start()], quote=False)))
+            out.append(self._html_link_or_citation(match))
+            position = match.end()
+        out.append(_inline_markup(html.escape(text[position:], quote=False)))
+        return "".join(out)
+
+    def _html_link_or_citation(self, match: re.Match[str]) -> str:
+        if match.group("cite"):
+            return self.cite([match.group("cite")]) or html.escape(match.group(0), quote=False)
+        label, target = _inline_markup(html.escape(match.group("label"), quote=False)), match.group("target")
+        entity_id = target.removeprefix(ENTITY_PREFIX)
+        if target.startswith(ENTITY_PREFIX) and entity_id in self.kb.entities:
+            return f'<a href="{self.url_to(entity_id)}">{label}</a>'
+        if _SAFE_URL.fullmatch(target) and not match.group("image"):
+            return f'<a href="{html.escape(target)}">{label}</a>'
+        return label
 
     def _link_or_citation(self, match: re.Match[str]) -> str:
         if match.group("cite"):
@@ -208,7 +273,9 @@ def _template(*names: str) -> jinja2.Template:
 def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Callable[..., str] | Any]:
     context = PageContext(knowledge_base, page_path)
     return {"kb": knowledge_base, "md": context.markdown, "cite": context.cite, "entity_link": context.entity_link,
-            "link_to": context.link_to, "page_path": page_path,
+            "link_to": context.link_to, "page_path": page_path, "md_inline": context.inline_html,
+            "url_to": context.url_to, "entity_html_link": context.entity_html_link,
+            "url": lambda to_page: relative_url(page_path, to_page),
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
             "footnotes": context.footnotes, "diagrams": diagrams,
