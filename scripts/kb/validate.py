@@ -8,19 +8,26 @@ The schemas hold the shape of the data; this module only knows four custom keywo
 - ``x-type`` / ``x-directory`` / ``x-file`` on a top-level schema — which files it governs.
 
 Every problem, whatever its kind, is reported at once as ``PATH:LINE:COL: error: MESSAGE``.
+
+Speed: ``jsonschema`` gives the precise messages but walks every keyword in Python, which made it most of the
+cost of loading the data. Each schema is therefore also compiled to Python code with ``fastjsonschema``
+(once per process); a document that passes it, and whose custom keywords raise nothing, is valid. Only a
+document that fails goes through ``jsonschema``, so the messages are exactly the ones it gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from referencing import Registry, Resource
@@ -168,21 +175,21 @@ _FORBIDDEN_MARKUP = [
 ]
 
 
+# A cheap test that text might hold something the markup checks look for (a superset of them: every
+# pattern needs one of these characters or words). Most text holds none and is cleared in one search.
+_SUSPECT = re.compile(r"[<{}%#\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|TODO|(?i:script|data|file)\s*:|\[\^|^\s*\[[^\]]+\]:",
+                      re.MULTILINE)
+
+
 def text_problems(text: str, kind: str) -> Iterator[str]:
     """Why ``text`` is unsafe to publish as ``kind`` ('plain' or 'markdown') text; nothing if it is fine."""
-    if text.strip().startswith("TODO"):
-        yield "placeholder 'TODO' not filled in"
+    if _SUSPECT.search(text):
+        if text.strip().startswith("TODO"):
+            yield "placeholder 'TODO' not filled in"
+            return
+        yield from _markup_problems(text)
+    if "[" not in text:  # no link, image or citation
         return
-    html = _RAW_HTML.search(text)
-    if html:
-        yield f"raw HTML is not allowed (found '{html.group(0).strip()}…'); use the Markdown subset"
-    scheme = _UNSAFE_SCHEME.search(text)
-    if scheme:
-        name = next(g for g in scheme.groups() if g)
-        yield f"'{name}:' links are not allowed; only https:// and http:// links"
-    for pattern, message in _FORBIDDEN_MARKUP:
-        if pattern.search(text):
-            yield message
     if kind == "plain":
         if LINK.search(text) or CITATION.search(text):
             yield "links and citations are not allowed in a plain-text field"
@@ -193,6 +200,19 @@ def text_problems(text: str, kind: str) -> Iterator[str]:
         target = match.group("target")
         if not (target.startswith(("https://", "http://", ENTITY_PREFIX)) and len(target) > len(ENTITY_PREFIX)):
             yield f"link target '{target}' is not allowed; use https://… or id:entity-id"
+
+
+def _markup_problems(text: str) -> Iterator[str]:
+    html = _RAW_HTML.search(text)
+    if html:
+        yield f"raw HTML is not allowed (found '{html.group(0).strip()}…'); use the Markdown subset"
+    scheme = _UNSAFE_SCHEME.search(text)
+    if scheme:
+        name = next(g for g in scheme.groups() if g)
+        yield f"'{name}:' links are not allowed; only https:// and http:// links"
+    for pattern, message in _FORBIDDEN_MARKUP:
+        if pattern.search(text):
+            yield message
 
 
 def markdown_links(text: str) -> Iterator[tuple[str, str]]:
@@ -219,6 +239,62 @@ def _partial_date(value: object) -> bool:
 
 _FORMATS = FormatChecker(["date"])
 _FORMATS.checks("partial-date")(_partial_date)
+_FAST_FORMATS = {name: functools.partial(_FORMATS.conforms, format=name) for name in ("date", "partial-date")}
+_CUSTOM_KEYWORDS = ("x-references", "x-text", "x-not-future")
+
+
+@functools.cache
+def _fast_validator(schema_json: str) -> Callable[[Any], Any] | None:
+    """The schema compiled to Python code, or None if it cannot be. Its keywords are all draft-07 ones, so
+    the draft fastjsonschema picks without ``$schema`` checks the same rules; the custom ones it skips."""
+    schema = _consts_as_enums(json.loads(schema_json))
+    schema.pop("$schema", None)
+    try:
+        return fastjsonschema.compile(schema, formats=_FAST_FORMATS, use_default=False)
+    except fastjsonschema.JsonSchemaDefinitionException:
+        return None
+
+
+def _consts_as_enums(schema: Any) -> Any:
+    """``oneOf`` a list of ``const``s (a choice with a description per value) as the equivalent ``enum``:
+    compiled code tries each branch of a ``oneOf`` by raising and catching an exception."""
+    if isinstance(schema, list):
+        return [_consts_as_enums(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    options = schema.get("oneOf")
+    if isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o and
+                                                      set(o) <= {"const", "description", "title"} for o in options):
+        values = [o["const"] for o in options]
+        if len({json.dumps(v) for v in values}) == len(values):
+            schema = {k: v for k, v in schema.items() if k != "oneOf"} | {"enum": values}
+    return {key: _consts_as_enums(value) for key, value in schema.items()}
+
+
+def _custom_nodes(schema: Any, instance: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any, dict]]:
+    """Each value of ``instance`` whose (inlined) schema carries a custom keyword: its path, it, that schema."""
+    if not isinstance(schema, dict):
+        return
+    if "x-text" in schema or "x-references" in schema or "x-not-future" in schema:  # _CUSTOM_KEYWORDS
+        yield path, instance, schema
+    if isinstance(instance, dict):
+        properties = schema.get("properties", {})
+        for key, value in instance.items():
+            yield from _custom_nodes(properties.get(key, schema.get("additionalProperties")), value, (*path, key))
+    elif isinstance(instance, list):
+        items = schema.get("items")
+        for index, value in enumerate(instance):
+            yield from _custom_nodes(items, value, (*path, index))
+
+
+def _references_in(nodes: list[tuple[JsonPath, Any, dict]]) -> Iterator[tuple[JsonPath, str, str]]:
+    for path, instance, schema in nodes:
+        if isinstance(instance, str):
+            if "x-references" in schema:
+                yield path, instance, schema["x-references"]
+            elif schema.get("x-text") == "markdown":
+                for target_type, value in markdown_links(instance):
+                    yield path, value, target_type
 
 
 class _Checker:
@@ -260,6 +336,15 @@ class _Checker:
                 message = self.reference_error(value, target_type)
                 if message:
                     yield ValidationError(message, validator="x-references")
+
+    def errors(self, instance: Any, schema: dict) -> Iterator[ValidationError]:
+        """What the custom keywords of ``schema`` find wrong with ``instance``."""
+        if "x-references" in schema:
+            yield from self.x_references(None, schema["x-references"], instance, schema)
+        if "x-text" in schema:
+            yield from self.x_text(None, schema["x-text"], instance, schema)
+        if "x-not-future" in schema:
+            yield from self.x_not_future(None, schema["x-not-future"], instance, schema)
 
     def x_not_future(self, validator: Any, enabled: bool, instance: Any, schema: dict) -> Iterator[ValidationError]:
         if enabled and isinstance(instance, str):
@@ -434,19 +519,33 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
     compiled = {name: validator_class(schemas.inlined.get(name, schema), registry=schemas.registry,
                                       format_checker=_FORMATS)
                 for name, schema in schemas.raw.items()}
+    fast = {name: _fast_validator(json.dumps(schema, sort_keys=True)) for name, schema in schemas.inlined.items()}
     references: list[Reference] = []
 
-    def check(document: Document, schema_file: str) -> None:
+    def check(document: Document, schema_file: str) -> list[tuple[JsonPath, Any, dict]] | None:
+        """Report the document's schema problems; return its custom-keyword nodes (None without the fast path)."""
+        validate, schema = fast.get(schema_file), schemas.inlined.get(schema_file)
+        nodes = None
+        if validate is not None and schema is not None:
+            nodes = list(_custom_nodes(schema, document.data))
+            try:
+                validate(document.data)
+            except fastjsonschema.JsonSchemaException:
+                pass
+            else:
+                if not any(error for _, instance, node in nodes for error in checker.errors(instance, node)):
+                    return nodes
         problems.extend(_schema_problem(document, e) for e in compiled[schema_file].iter_errors(document.data))
+        return nodes
 
     for entity_id, (type_name, document) in sorted(entities.items()):
         schema_file = schemas.entity_types[type_name].schema_file
-        check(document, schema_file)
+        nodes = check(document, schema_file)
         problems.extend(_staleness_warnings(document, today))
         problems.extend(_schema_line_warnings(document, f"../schema/{schema_file}"))
         problems.extend(_table_problems(document))
-        references.extend(Reference(entity_id, path, target, target_type)
-                          for path, target, target_type in find_references(schemas, schema_file, document.data))
+        found = _references_in(nodes) if nodes is not None else find_references(schemas, schema_file, document.data)
+        references.extend(Reference(entity_id, path, target, target_type) for path, target, target_type in found)
     for file_name, document in sorted(collections.items()):
         check(document, schemas.collection_files[file_name])
         problems.extend(_schema_line_warnings(document, f"schema/{schemas.collection_files[file_name]}"))
