@@ -29,3 +29,12 @@ def test_citation_marks_are_left_out():
 
 def test_a_page_without_headings_is_kept():
     assert searchable_html("<p>Just text</p>") == "<p>Just text</p>"
+
+
+def test_of_a_set_of_tabs_only_the_first_is_kept():
+    tabs = ('<div class="tabbed-set"><div class="tabbed-labels"><label>Patients</label><label>Clinicians</label></div>'
+            '<div class="tabbed-content"><div class="tabbed-block"><p>Plain words</p></div>\n'
+            '<div class="tabbed-block"><p>Technical words</p></div></div></div>')
+    searchable = searchable_html(tabs)
+    assert "Plain words" in searchable
+    assert "Technical words" not in searchable and "Clinicians" not in searchable

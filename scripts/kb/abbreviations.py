@@ -1,8 +1,10 @@
-"""Glossary links: the first use of each abbreviation on a page links to its glossary entry.
+"""Glossary abbreviations: every use gets a tooltip, and the first use on a page links to its glossary entry.
 
-Python-Markdown's ``abbr`` extension already wraps every abbreviation in ``<abbr title=…>`` (a hover
-tooltip). A link on the first use makes the definition reachable by keyboard and touch too. Uses inside
-links, headings and SVG are left alone: links cannot nest, and headings feed the table of contents.
+This runs on each page's finished HTML, in one pass, rather than through Python-Markdown's ``abbr``
+extension: the extension cannot see inside the HTML tables the renderer writes, and walking every page's
+element tree was a measurable part of the build. A link on the first use makes the definition reachable
+by keyboard and touch too. Links cannot nest, so uses inside links and headings (which feed the table of
+contents) get the tooltip only; code, SVG drawings, scripts and existing ``<abbr>`` are left alone.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import html
 import re
 
-_TOKEN = re.compile(r"<(/?)(a|h[1-6]|svg|abbr)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.DOTALL)
+_LEAVE_ALONE = {"code", "pre", "svg", "script", "style", "abbr", "textarea", "kbd"}
+_NO_LINK = {"a", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def term_anchor(abbreviation: str) -> str:
@@ -18,31 +22,45 @@ def term_anchor(abbreviation: str) -> str:
     return "term-" + re.sub(r"[^a-z0-9]+", "-", abbreviation.lower()).strip("-")
 
 
-def link_first_uses(page_html: str, glossary_href: str) -> str:
-    """Wrap the first linkable ``<abbr>`` of each abbreviation in a link to the glossary."""
+def abbreviation_pattern(glossary: dict[str, str]) -> re.Pattern[str] | None:
+    """One pattern for every abbreviation as a whole word, as it appears in HTML text; longest first."""
+    if not glossary:
+        return None
+    words = sorted((html.escape(abbreviation, quote=False) for abbreviation in glossary), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])")
+
+
+def mark_abbreviations(page_html: str, glossary: dict[str, str], pattern: re.Pattern[str] | None,
+                       glossary_href: str | None) -> str:
+    """``page_html`` with each abbreviation of ``glossary`` (abbreviation -> term) in ``<abbr title>``, and
+    the first linkable use of each wrapped in a link to ``glossary_href#term-…`` (none if it is ``None``)."""
+    if pattern is None:
+        return page_html
     out: list[str] = []
+    leave_alone = no_link = 0  # how deep we are inside such elements
+    linked: set[str] = set()
+
+    def mark(match: re.Match[str]) -> str:
+        shown = match.group(0)
+        abbreviation = html.unescape(shown)
+        tooltip = f'<abbr title="{html.escape(glossary[abbreviation])}">{shown}</abbr>'
+        if no_link or glossary_href is None or abbreviation in linked:
+            return tooltip
+        linked.add(abbreviation)
+        return f'<a class="kb-abbr" href="{glossary_href}#{term_anchor(abbreviation)}">{tooltip}</a>'
+
     position = 0
-    blocked = 0  # depth inside <a>, <h1-6> or <svg>
-    seen: set[str] = set()
-    for match in _TOKEN.finditer(page_html):
-        closing, tag = match.group(1) == "/", match.group(2).lower()
-        if tag != "abbr":
-            blocked += -1 if closing else 1
-            blocked = max(blocked, 0)
-            continue
-        if closing:
-            continue
-        end = page_html.find("</abbr>", match.end())
-        if end < 0 or blocked:
-            continue
-        text = html.unescape(page_html[match.end():end])
-        if text in seen:
-            continue
-        seen.add(text)
-        out.append(page_html[position:match.start()])
-        out.append(f'<a class="kb-abbr" href="{glossary_href}#{term_anchor(text)}">')
-        out.append(page_html[match.start():end + len("</abbr>")])
-        out.append("</a>")
-        position = end + len("</abbr>")
-    out.append(page_html[position:])
+    for tag in _TAG.finditer(page_html):
+        text = page_html[position:tag.start()]
+        out.append(pattern.sub(mark, text) if text and not leave_alone else text)
+        out.append(tag.group(0))
+        position = tag.end()
+        name = (tag.group(2) or "").lower()
+        step = -1 if tag.group(1) else 1
+        if name in _LEAVE_ALONE and not tag.group(0).endswith("/>"):
+            leave_alone = max(leave_alone + step, 0)
+        elif name in _NO_LINK:
+            no_link = max(no_link + step, 0)
+    text = page_html[position:]
+    out.append(pattern.sub(mark, text) if text and not leave_alone else text)
     return "".join(out)

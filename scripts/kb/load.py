@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -34,8 +34,7 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):  # a tuple: one is made per node, and a dataclass costs several times more
     """Where a node starts (1-based) and, for mapping values, where its key starts."""
 
     line: int
@@ -78,7 +77,12 @@ def _mark(event: yaml.Event) -> tuple[int, int]:
     return event.start_mark.line + 1, event.start_mark.column + 1
 
 
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")  # first characters of null, bool, int and float
+
+
 def _resolve_plain(value: str) -> Any:
+    if value and value[0] not in _MAYBE_NOT_TEXT:
+        return value
     if value in _NULLS:
         return None
     if value in _BOOLS:
@@ -98,7 +102,10 @@ class _TreeBuilder:
         self.positions: dict[JsonPath, Position] = {}
 
     def next_event(self) -> yaml.Event:
-        return next(self.events)
+        event = next(self.events)
+        if isinstance(event, yaml.YAMLError):
+            raise event
+        return event
 
     def build_document(self) -> Any:
         if not isinstance(self.next_event(), yaml.StreamStartEvent):
@@ -160,12 +167,17 @@ class _TreeBuilder:
 
 
 def _events(text: str) -> Iterator[yaml.Event]:
+    """The parser's events; all taken at once, which is faster than one generator step per event."""
     source = _EventSource(text)
+    events = []
     try:
         while source.check_event():
-            yield source.get_event()
+            events.append(source.get_event())
+    except yaml.YAMLError as exc:  # raised where the builder reaches it, after the events before it
+        events.append(exc)
     finally:
         source.dispose()
+    return iter(events)
 
 
 def _decode(raw: bytes) -> tuple[str | None, tuple[int, int, str] | None]:
@@ -181,6 +193,8 @@ def _decode(raw: bytes) -> tuple[str | None, tuple[int, int, str] | None]:
 
 
 def _tab_problems(text: str) -> list[tuple[int, int]]:
+    if "\t" not in text:
+        return []
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]

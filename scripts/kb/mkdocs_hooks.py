@@ -1,7 +1,8 @@
 """MkDocs hook: build the site straight from ``data/`` with no file written into ``docs/``.
 
-``on_config`` loads and validates the data (aborting the build with the usual one-line errors) and fills
-the abbreviation glossary; ``on_files`` adds every rendered page as an in-memory generated file.
+``on_config`` loads and validates the data (aborting the build with the usual one-line errors) and reads
+the abbreviation glossary; ``on_files`` adds every rendered page as an in-memory generated file;
+``on_page_content`` marks abbreviations; ``on_page_context`` gives the search index only what it indexes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from kb.abbreviations import link_first_uses
+from kb.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.export import export_files
 from kb.model import KnowledgeBase
 from kb.pipeline import load_knowledge_base
@@ -58,8 +59,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if serving:
         LAST_GOOD["kb"] = knowledge_base
     _state["kb"] = knowledge_base
-    abbreviations = {abbr: term["term"] for abbr, term in knowledge_base.glossary.items()}
-    config.mdx_configs.setdefault("abbr", {})["glossary"] = abbreviations
+    _state["abbreviations"] = {abbr: term["term"] for abbr, term in knowledge_base.glossary.items()}
+    _state["abbreviation_pattern"] = abbreviation_pattern(_state["abbreviations"])
     return config
 
 
@@ -94,12 +95,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    if page.file.src_uri == GLOSSARY_PAGE:
-        return html
     glossary = files.get_file_from_path(GLOSSARY_PAGE)
-    if glossary is None:
-        return html
-    return link_first_uses(html, glossary.url_relative_to(page.file))
+    on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
+    return mark_abbreviations(html, _state["abbreviations"], _state["abbreviation_pattern"],
+                              None if on_glossary else glossary.url_relative_to(page.file))
 
 
 @event_priority(100)  # before Material's search plugin indexes the page

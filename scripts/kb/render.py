@@ -8,6 +8,7 @@ of defence behind validation, so that no HTML, attribute list or link scheme fro
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -63,9 +64,14 @@ def plain(value: Any) -> str:
 
 def relative_link(from_page: str, to_page: str) -> str:
     """A link from one docs page to another, relative, as MkDocs resolves it."""
-    start, target = from_page.split("/")[:-1], to_page.split("/")
+    return _relative_link(from_page.rpartition("/")[0], to_page)
+
+
+@functools.lru_cache(maxsize=65536)  # pages link to the same pages from the same folders over and over
+def _relative_link(from_folder: str, to_page: str) -> str:
+    start, target = from_folder.split("/") if from_folder else [], to_page.split("/")
     if "" in target or "." in target or ".." in target or "" in start or "." in start or ".." in start:
-        return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+        return posixpath.relpath(to_page, from_folder or ".")
     # Clean paths (every page path): what posixpath.relpath returns, without its two abspath() and getcwd().
     common = 0
     for here, there in zip(start, target, strict=False):
@@ -254,6 +260,7 @@ def description_of(entity: Entity) -> str:
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        auto_reload=False,  # templates are code: read once per process, not checked on disk for every page
         autoescape=False,  # Markdown output; data text is escaped by the plain/md filters instead
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -26,7 +26,7 @@ PLAIN_CONFIG = """
 site_name: Injection test
 theme: {name: material, font: false}
 plugins: [search]
-markdown_extensions: [abbr, admonition, attr_list, tables, pymdownx.superfences,
+markdown_extensions: [admonition, attr_list, tables, pymdownx.superfences,
   {pymdownx.tabbed: {alternate_style: true}}]
 """
 
