@@ -160,3 +160,11 @@ def test_html_links_use_the_directory_urls_mkdocs_gives_pages(from_page, to_page
     from kb.render import relative_url
 
     assert relative_url(from_page, to_page) == expected
+
+
+def test_citations_in_one_place_form_one_group_separated_by_commas(kb):
+    from kb.render import PageContext
+
+    marks = PageContext(kb, "index.md").cite(["label-page", "maude-2018-nejm"])
+    assert marks.startswith('<sup class="kb-cite"><a class="footnote-ref"') and marks.endswith("</a></sup>")
+    assert re.findall(r">(\d+)</a>(,?)", marks) == [("1", ","), ("2", "")]

@@ -8,7 +8,8 @@ PAGE = ('<h1 id="title">Title</h1><p>Summary</p>'
         '<h2 id="glance">At a glance</h2><table><tr><td>CD19</td></tr></table>'
         '<h2 data-search-exclude id="figures">Figures</h2><table><tr><td>81%</td></tr></table>'
         '<h3 data-search-exclude id="more">More</h3><p>hidden</p>'
-        '<h2 id="after">After</h2><p>Kept <a class="footnote-ref" id="fnref:x" href="#fn:x">3</a></p>')
+        '<h2 id="after">After</h2>'
+        '<p>Kept <sup class="kb-cite"><a class="footnote-ref" id="fnref:x" href="#fn:x">3</a></sup></p>')
 
 
 def test_sections_under_an_excluded_heading_are_left_out():

@@ -15,7 +15,7 @@ import re
 
 # A heading with an id starts a search section, as in Material's parser (headings without one do not).
 _HEADING = re.compile(r"<h[1-6]\b[^>]*\bid=\"[^\"]*\"[^>]*>")
-_CITATION_MARK = re.compile(r'<a class="footnote-ref" id="fnref\d*:[^"]*" href="[^"]*">\d+</a>')
+_CITATION_MARK = re.compile(r'<sup class="kb-cite">.*?</sup>')
 _TAB_LABELS = re.compile(r'<div class="tabbed-labels">.*?</div>', re.DOTALL)
 # A tab's content with no <div> inside (so the first </div> closes it), then the tabs after it.
 _TAB = r'<div class="tabbed-block">(?:(?!<div).)*?</div>'
