@@ -519,12 +519,15 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
     compiled = {name: validator_class(schemas.inlined.get(name, schema), registry=schemas.registry,
                                       format_checker=_FORMATS)
                 for name, schema in schemas.raw.items()}
-    fast = {name: _fast_validator(json.dumps(schema, sort_keys=True)) for name, schema in schemas.inlined.items()}
+    fast: dict[str, Callable[[Any], Any] | None] = {}  # compiled on first use: common.schema.json never is
     references: list[Reference] = []
 
     def check(document: Document, schema_file: str) -> list[tuple[JsonPath, Any, dict]] | None:
         """Report the document's schema problems; return its custom-keyword nodes (None without the fast path)."""
-        validate, schema = fast.get(schema_file), schemas.inlined.get(schema_file)
+        schema = schemas.inlined.get(schema_file)
+        if schema is not None and schema_file not in fast:
+            fast[schema_file] = _fast_validator(json.dumps(schema, sort_keys=True))
+        validate = fast.get(schema_file)
         nodes = None
         if validate is not None and schema is not None:
             nodes = list(_custom_nodes(schema, document.data))
