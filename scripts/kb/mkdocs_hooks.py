@@ -44,6 +44,9 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    if not config.use_directory_urls:
+        # The HTML blocks the templates write link to page/ URLs, which MkDocs does not rewrite.
+        raise PluginError("the knowledge base links pages as directory URLs: keep use_directory_urls: true")
     serving = _state.get("command") == "serve"
     try:
         knowledge_base = load_knowledge_base(_data_root(config))

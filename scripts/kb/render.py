@@ -4,6 +4,12 @@ Every entity type goes through the same mechanism: ``templates/<type>/page.md.j2
 ``templates/entity.md.j2``) for each entity, and ``templates/<type>/index.md.j2`` (falling back to
 ``templates/index.md.j2``) for the type's index. Text from the data is escaped here, as a second line
 of defence behind validation, so that no HTML, attribute list or link scheme from YAML reaches a page.
+
+Prose stays Markdown, for MkDocs to convert and check. Tables, lists of links, related pages and the
+numbered references are written as HTML blocks, which Python-Markdown passes through instead of running
+its inline patterns over every cell (see the Performance page); links in them are final URLs
+(:func:`relative_url`), since MkDocs only rewrites Markdown links, and a test checks every link of the
+built site.
 """
 
 from __future__ import annotations
