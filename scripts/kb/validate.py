@@ -290,11 +290,16 @@ def _custom_nodes(schema: Any, instance: Any, path: JsonPath = ()) -> Iterator[t
 def _references_in(nodes: list[tuple[JsonPath, Any, dict]]) -> Iterator[tuple[JsonPath, str, str]]:
     for path, instance, schema in nodes:
         if isinstance(instance, str):
-            if "x-references" in schema:
-                yield path, instance, schema["x-references"]
-            elif schema.get("x-text") == "markdown":
-                for target_type, value in markdown_links(instance):
-                    yield path, value, target_type
+            yield from _references_of(path, instance, schema)
+
+
+def _references_of(path: JsonPath, text: str, schema: dict) -> Iterator[tuple[JsonPath, str, str]]:
+    """The (path, id, type) references one string makes: it is an id, or Markdown with links and citations."""
+    if "x-references" in schema:
+        yield path, text, schema["x-references"]
+    elif schema.get("x-text") == "markdown":
+        for target_type, value in markdown_links(text):
+            yield path, value, target_type
 
 
 class _Checker:
@@ -568,11 +573,7 @@ def _walk(schema: Any, instance: Any, path: JsonPath, resolver: Any) -> Iterator
     if not isinstance(schema, dict):
         return
     if isinstance(instance, str):
-        if "x-references" in schema:
-            yield path, instance, schema["x-references"]
-        elif schema.get("x-text") == "markdown":
-            for target_type, value in markdown_links(instance):
-                yield path, value, target_type
+        yield from _references_of(path, instance, schema)
     elif isinstance(instance, dict):
         properties = schema.get("properties", {})
         for key, value in instance.items():
