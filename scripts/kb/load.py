@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -94,20 +93,28 @@ def _resolve_plain(value: str) -> Any:
     return value
 
 
-class _TreeBuilder:
-    """Builds values from parser events, recording positions and refusing unsafe constructs."""
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_SEQUENCE, _MAPPING = yaml.SequenceStartEvent, yaml.MappingStartEvent
+_SEQUENCE_END, _MAPPING_END = yaml.SequenceEndEvent, yaml.MappingEndEvent
 
-    def __init__(self, events: Any):
-        self.events = events
+
+class _TreeBuilder:
+    """Builds values from parser events, recording positions and refusing unsafe constructs.
+
+    This runs once per YAML node of every file, so it favours plain attribute tests over helpers."""
+
+    def __init__(self, events: list[yaml.Event], error: yaml.YAMLError | None):
+        self.next_event = iter(events).__next__
+        self.error = error  # where the parser stopped, raised when the builder gets there
         self.positions: dict[JsonPath, Position] = {}
 
-    def next_event(self) -> yaml.Event:
-        event = next(self.events)
-        if isinstance(event, yaml.YAMLError):
-            raise event
-        return event
-
     def build_document(self) -> Any:
+        try:
+            return self._build_document()
+        except StopIteration:  # the events ran out where the parser stopped
+            raise self.error or _Invalid(1, 1, "the YAML stream ended early") from None
+
+    def _build_document(self) -> Any:
         if not isinstance(self.next_event(), yaml.StreamStartEvent):
             raise _Invalid(1, 1, "not a YAML stream")
         event = self.next_event()
@@ -120,8 +127,10 @@ class _TreeBuilder:
             raise _Invalid(*_mark(event), "a data file holds one YAML document, found a second one")
         return value
 
-    def check_event(self, event: yaml.Event, depth: int) -> None:
-        if isinstance(event, yaml.AliasEvent):
+    @staticmethod
+    def refuse(event: yaml.Event, depth: int) -> None:
+        """Raise if the node is an alias, has an anchor or a tag, or is nested too deep."""
+        if isinstance(event, _ALIAS):
             raise _Invalid(*_mark(event),
                            f"YAML aliases are not allowed (found '*{event.anchor}'); write the value out")
         if getattr(event, "anchor", None):
@@ -134,50 +143,55 @@ class _TreeBuilder:
         if depth > MAX_DEPTH:
             raise _Invalid(*_mark(event), f"nesting deeper than {MAX_DEPTH} levels")
 
-    def build_node(self, event: yaml.Event, path: JsonPath, depth: int, key: Position | None = None) -> Any:
-        self.check_event(event, depth)
-        line, column = _mark(event)
-        self.positions[path] = Position(line, column, key.line if key else None, key.column if key else None)
-        if isinstance(event, yaml.ScalarEvent):
+    def build_node(self, event: yaml.Event, path: JsonPath, depth: int, key_line: int | None = None,
+                   key_column: int | None = None) -> Any:
+        kind = event.__class__
+        if kind is _ALIAS or event.anchor is not None or event.tag is not None or depth > MAX_DEPTH:
+            self.refuse(event, depth)
+        mark = event.start_mark
+        self.positions[path] = Position(mark.line + 1, mark.column + 1, key_line, key_column)
+        if kind is _SCALAR:
             return _resolve_plain(event.value) if event.implicit[0] else event.value
-        if isinstance(event, yaml.SequenceStartEvent):
-            items = []
-            while not isinstance(event := self.next_event(), yaml.SequenceEndEvent):
+        if kind is _SEQUENCE:
+            items: list[Any] = []
+            while (event := self.next_event()).__class__ is not _SEQUENCE_END:
                 items.append(self.build_node(event, (*path, len(items)), depth + 1))
             return items
-        if isinstance(event, yaml.MappingStartEvent):
+        if kind is _MAPPING:
             return self.build_mapping(path, depth)
-        raise _Invalid(line, column, f"unexpected YAML construct {type(event).__name__}")
+        raise _Invalid(mark.line + 1, mark.column + 1, f"unexpected YAML construct {type(event).__name__}")
 
     def build_mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
-        while not isinstance(event := self.next_event(), yaml.MappingEndEvent):
-            self.check_event(event, depth + 1)
-            key_line, key_column = _mark(event)
-            if not isinstance(event, yaml.ScalarEvent):
+        while (event := self.next_event()).__class__ is not _MAPPING_END:
+            kind = event.__class__
+            if kind is _ALIAS or event.anchor is not None or event.tag is not None or depth + 1 > MAX_DEPTH:
+                self.refuse(event, depth + 1)
+            mark = event.start_mark
+            key_line, key_column = mark.line + 1, mark.column + 1
+            if kind is not _SCALAR:
                 raise _Invalid(key_line, key_column, "mapping keys must be plain text")
             key = event.value
             if event.implicit[0] and not isinstance(_resolve_plain(key), str):
                 raise _Invalid(key_line, key_column, f"mapping key '{key}' must be text; quote it")
             if key in mapping:
                 raise _Invalid(key_line, key_column, f"duplicate key '{key}'")
-            mapping[key] = self.build_node(self.next_event(), (*path, key), depth + 1,
-                                           Position(key_line, key_column))
+            mapping[key] = self.build_node(self.next_event(), (*path, key), depth + 1, key_line, key_column)
         return mapping
 
 
-def _events(text: str) -> Iterator[yaml.Event]:
-    """The parser's events; all taken at once, which is faster than one generator step per event."""
+def _events(text: str) -> tuple[list[yaml.Event], yaml.YAMLError | None]:
+    """The parser's events, all taken at once (faster than a step per event), and the error that stopped it."""
     source = _EventSource(text)
-    events = []
+    events: list[yaml.Event] = []
     try:
         while source.check_event():
             events.append(source.get_event())
-    except yaml.YAMLError as exc:  # raised where the builder reaches it, after the events before it
-        events.append(exc)
+    except yaml.YAMLError as exc:
+        return events, exc
     finally:
         source.dispose()
-    return iter(events)
+    return events, None
 
 
 def _decode(raw: bytes) -> tuple[str | None, tuple[int, int, str] | None]:
@@ -254,7 +268,7 @@ def load_document(path: Path, data_root: Path | None = None) -> tuple[Document |
     if tabs:
         return None, [Problem(shown, line, column, "tab character in indentation; indent with spaces")
                       for line, column in tabs]
-    builder = _TreeBuilder(_events(text))
+    builder = _TreeBuilder(*_events(text))
     try:
         data = builder.build_document()
     except _Invalid as exc:
@@ -296,10 +310,11 @@ def find_data_files(data_root: Path, directories: list[str], files: list[str]) -
 
 def load_documents(paths: list[Path], data_root: Path) -> tuple[list[Document], list[Problem]]:
     """Load every file; a broken file is reported and left out, the others still load."""
+    resolved_root = data_root.resolve()  # once, not once per file
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in paths:
-        document, found = load_document(path, data_root)
+        document, found = load_document(path, resolved_root)
         problems.extend(found)
         if document is not None:
             documents.append(document)
