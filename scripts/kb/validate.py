@@ -251,7 +251,7 @@ def _fast_validator(schema_json: str) -> Callable[[Any], Any] | None:
     schema.pop("$schema", None)
     try:
         return fastjsonschema.compile(schema, formats=_FAST_FORMATS, use_default=False)
-    except fastjsonschema.JsonSchemaDefinitionException:
+    except Exception:  # any schema it cannot compile (or trips on) is validated by jsonschema alone
         return None
 
 
