@@ -2,7 +2,8 @@
 
 ``on_config`` loads and validates the data (aborting the build with the usual one-line errors) and reads
 the abbreviation glossary; ``on_files`` adds every rendered page as an in-memory generated file;
-``on_page_content`` marks abbreviations; ``on_page_context`` gives the search index only what it indexes.
+``on_page_markdown`` sets a generated page's finished HTML aside, and ``on_page_content`` puts it back and
+marks abbreviations; ``on_page_context`` gives the search index only what it indexes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mkdocs.structure.pages import Page
 
 from kb.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.export import export_files
+from kb.finished_html import anchor_ids, put_back_finished_html, set_aside_finished_html
 from kb.model import KnowledgeBase
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
@@ -72,6 +74,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     entity_pages = {e.page_path: e for e in knowledge_base.entities.values()}
     _state["entity_pages"] = entity_pages
     _state["generated_pages"] = set()
+    _state["set_aside"] = {}
     for file in files.documentation_pages():
         file.edit_uri = f"docs/{file.src_uri}"
     exported = export_files(knowledge_base)
@@ -90,14 +93,21 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Entity pages take their sitemap date from their last review, which also keeps builds reproducible."""
+    """Entity pages take their sitemap date from their last review, which also keeps builds reproducible.
+    Generated pages keep their finished HTML out of Python-Markdown's way (see kb.finished_html)."""
     entity = _state["entity_pages"].get(page.file.src_uri)
     if entity is not None:
         page.update_date = entity.data["last_reviewed"]
+    if page.file.src_uri in _state["generated_pages"]:
+        markdown, _state["set_aside"][page.file.src_uri] = set_aside_finished_html(markdown)
     return markdown
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    aside = _state["set_aside"].pop(page.file.src_uri, None)
+    if aside:
+        html = put_back_finished_html(html, aside)
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | anchor_ids(aside)
     glossary = files.get_file_from_path(GLOSSARY_PAGE)
     on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
     return mark_abbreviations(html, _state["abbreviations"], _state["abbreviation_pattern"],
