@@ -2,12 +2,14 @@
 
 ``on_config`` loads and validates the data (aborting the build with the usual one-line errors) and reads
 the abbreviation glossary; ``on_files`` adds every rendered page as an in-memory generated file;
+``on_nav`` may fork a worker that converts half of the entity pages (see kb.page_worker);
 ``on_page_markdown`` sets a generated page's finished HTML aside, and ``on_page_content`` puts it back and
 marks abbreviations; ``on_page_context`` gives the search index only what it indexes.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,14 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from kb.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.export import export_files
 from kb.finished_html import anchor_ids, put_back_finished_html, set_aside_finished_html
 from kb.model import KnowledgeBase
+from kb.page_worker import PageWorker
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
 from kb.render import render_site_pages
@@ -35,6 +39,9 @@ from kb.serve import LAST_GOOD
 
 _state: dict[str, Any] = {}
 GLOSSARY_PAGE = "reference/glossary.md"
+# Below this many entity pages a second process is not worth starting (forking and handing back the
+# results take a few tenths of a second). KB_PAGE_WORKER=always|never overrides the choice, for tests.
+PAGES_FOR_A_WORKER = 200
 
 
 def _data_root(config: MkDocsConfig) -> Path:
@@ -75,6 +82,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _state["entity_pages"] = entity_pages
     _state["generated_pages"] = set()
     _state["set_aside"] = {}
+    _state["converted"] = {}
     for file in files.documentation_pages():
         file.edit_uri = f"docs/{file.src_uri}"
     exported = export_files(knowledge_base)
@@ -92,18 +100,49 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+@event_priority(-100)  # last: the navigation and the files are final
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    _state["worker"] = _start_page_worker(config, files)
+    return nav
+
+
+def _start_page_worker(config: MkDocsConfig, files: Files) -> PageWorker | None:
+    """Fork a worker for the last half of the entity pages (MkDocs converts pages in file order, so it is
+    busy with the others meanwhile), when building, where fork exists, and if no other plugin edits pages
+    (it would see the worker's pages empty)."""
+    choice = os.environ.get("KB_PAGE_WORKER", "auto")
+    entity_files = [file for file in files.documentation_pages() if file.src_uri in _state["entity_pages"]]
+    page_listeners = config.plugins.events["page_markdown"] + config.plugins.events["page_content"]
+    if (choice == "never" or _state.get("command") != "build" or not hasattr(os, "fork")
+            or any(listener not in (on_page_markdown, on_page_content) for listener in page_listeners)
+            or (choice != "always" and len(entity_files) < PAGES_FOR_A_WORKER)):
+        return None
+    return PageWorker.start(entity_files[len(entity_files) // 2:], config, files,
+                            before_converting=lambda: _state.update(worker=None))
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Entity pages take their sitemap date from their last review, which also keeps builds reproducible.
-    Generated pages keep their finished HTML out of Python-Markdown's way (see kb.finished_html)."""
+    A page the worker converted needs no conversion here; other generated pages keep their finished HTML
+    out of Python-Markdown's way (see kb.finished_html)."""
     entity = _state["entity_pages"].get(page.file.src_uri)
     if entity is not None:
         page.update_date = entity.data["last_reviewed"]
+    worker: PageWorker | None = _state.get("worker")
+    if worker is not None and page.file.src_uri in worker.src_uris:
+        converted = worker.results().get(page.file.src_uri)
+        if converted is not None:
+            _state["converted"][page.file.src_uri] = converted
+            return ""
     if page.file.src_uri in _state["generated_pages"]:
         markdown, _state["set_aside"][page.file.src_uri] = set_aside_finished_html(markdown)
     return markdown
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    converted = _state["converted"].pop(page.file.src_uri, None)
+    if converted is not None:
+        return converted.apply_to(page, files)
     aside = _state["set_aside"].pop(page.file.src_uri, None)
     if aside:
         html = put_back_finished_html(html, aside)
@@ -132,3 +171,17 @@ def _restore_the_whole_page(context: dict[str, Any], page: Page, config: MkDocsC
 
 
 on_page_context = CombinedEvent(_give_search_only_the_searchable_part, _restore_the_whole_page)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    _stop_page_worker()
+
+
+def on_build_error(error: Exception) -> None:
+    _stop_page_worker()
+
+
+def _stop_page_worker() -> None:
+    worker: PageWorker | None = _state.pop("worker", None)
+    if worker is not None:
+        worker.stop()

@@ -1,0 +1,82 @@
+"""A forked worker converts half of the entity pages; the site is the same with it or without it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from kb import mkdocs_hooks
+from kb.page_worker import ConvertedPage, PageWorker
+from mkdocs.structure.toc import TableOfContents
+
+from tests.test_build import tree_digest
+
+
+def mkdocs_build_verbose(project: Path, site: Path, worker: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--verbose", "-d", str(site)],
+                          cwd=project, env={**os.environ, "KB_PAGE_WORKER": worker},
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_a_site_built_with_the_page_worker_is_byte_identical_to_one_built_without(project):
+    with_worker = mkdocs_build_verbose(project, project / "with", "always")
+    without_worker = mkdocs_build_verbose(project, project / "without", "never")
+    assert with_worker.returncode == 0 and without_worker.returncode == 0, with_worker.stderr + without_worker.stderr
+    assert "the page worker converted" in with_worker.stderr
+    assert "the page worker converted" not in without_worker.stderr
+    assert tree_digest(project / "with") == tree_digest(project / "without")
+
+
+def test_small_sites_are_built_without_a_worker(project):
+    result = mkdocs_build_verbose(project, project / "site", "auto")
+    assert result.returncode == 0, result.stderr
+    assert "the page worker converted" not in result.stderr
+
+
+def test_a_worker_that_fails_hands_back_nothing_so_mkdocs_converts_its_pages():
+    def fail() -> None:
+        raise RuntimeError("worker broke")
+
+    worker = PageWorker.start([], config=None, files=None, before_converting=fail)
+    assert worker is not None
+    assert worker.results() == {}
+    assert not worker.results_path.exists()
+
+
+def test_a_converted_page_replays_what_the_worker_logged(caplog):
+    page = SimpleNamespace(toc=None, present_anchor_ids=None, links_to_anchors=None)
+    converted = ConvertedPage("<p>x</p>", TableOfContents([]), {"a"}, None,
+                              [("mkdocs.structure.pages", logging.WARNING, "a link the worker saw")])
+    with caplog.at_level(logging.WARNING):
+        assert converted.apply_to(page, files=None) == "<p>x</p>"
+    assert "a link the worker saw" in caplog.text
+    assert page.present_anchor_ids == {"a"}
+
+
+def test_no_worker_when_another_plugin_edits_page_html(monkeypatch):
+    def another_plugin(html: str, **_: object) -> str:
+        return html
+
+    monkeypatch.setenv("KB_PAGE_WORKER", "always")
+    monkeypatch.setitem(mkdocs_hooks._state, "command", "build")
+    monkeypatch.setitem(mkdocs_hooks._state, "entity_pages", {})
+    config = SimpleNamespace(plugins=SimpleNamespace(events={
+        "page_markdown": [mkdocs_hooks.on_page_markdown],
+        "page_content": [mkdocs_hooks.on_page_content, another_plugin]}))
+    files = SimpleNamespace(documentation_pages=lambda: [])
+    assert mkdocs_hooks._start_page_worker(config, files) is None
+
+
+@pytest.mark.parametrize("command", ["serve", "gh-deploy"])
+def test_no_worker_outside_a_build(monkeypatch, command):
+    monkeypatch.setenv("KB_PAGE_WORKER", "always")
+    monkeypatch.setitem(mkdocs_hooks._state, "command", command)
+    monkeypatch.setitem(mkdocs_hooks._state, "entity_pages", {})
+    config = SimpleNamespace(plugins=SimpleNamespace(events={"page_markdown": [], "page_content": []}))
+    files = SimpleNamespace(documentation_pages=lambda: [])
+    assert mkdocs_hooks._start_page_worker(config, files) is None
