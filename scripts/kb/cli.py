@@ -53,7 +53,7 @@ def command_render(args: argparse.Namespace) -> int:
     from kb.render import render_site_pages
 
     knowledge_base = load_knowledge_base(args.data, strict=args.strict)
-    pages = render_site_pages(knowledge_base)
+    pages = render_site_pages(knowledge_base, split=True)
     for relative, content in pages.items():
         target = args.out / relative
         target.parent.mkdir(parents=True, exist_ok=True)

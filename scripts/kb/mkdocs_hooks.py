@@ -29,6 +29,7 @@ from mkdocs.structure.pages import Page
 from kb.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.export import export_files
 from kb.finished_html import anchor_ids, put_back_finished_html, set_aside_finished_html
+from kb.forked import ENOUGH_TO_SPLIT
 from kb.model import KnowledgeBase
 from kb.page_worker import PageWorker
 from kb.pipeline import load_knowledge_base
@@ -39,9 +40,7 @@ from kb.serve import LAST_GOOD
 
 _state: dict[str, Any] = {}
 GLOSSARY_PAGE = "reference/glossary.md"
-# Below this many entity pages a second process is not worth starting (forking and handing back the
-# results take a few tenths of a second). KB_PAGE_WORKER=always|never overrides the choice, for tests.
-PAGES_FOR_A_WORKER = 200
+# KB_PAGE_WORKER=always|never overrides whether a page worker is started (see _start_page_worker), for tests.
 
 
 def _data_root(config: MkDocsConfig) -> Path:
@@ -88,7 +87,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     exported = export_files(knowledge_base)
     for path, data in exported.items():
         files.append(File.generated(config, path, content=data))
-    for page_path, content in render_site_pages(knowledge_base, exported).items():
+    building = _state.get("command") == "build"  # never fork a server: it runs threads
+    for page_path, content in render_site_pages(knowledge_base, exported, split=building).items():
         entity = entity_pages.get(page_path)
         # Entity pages are reached through their type's index page; listing them in the nav would make
         # every page carry every entity, and the build quadratic.
@@ -108,14 +108,14 @@ def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
 
 def _start_page_worker(config: MkDocsConfig, files: Files) -> PageWorker | None:
     """Fork a worker for the last half of the entity pages (MkDocs converts pages in file order, so it is
-    busy with the others meanwhile), when building, where fork exists, and if no other plugin edits pages
-    (it would see the worker's pages empty)."""
+    busy with the others meanwhile): when building (not serving), if there are enough pages, and if no other
+    plugin edits pages (it would see the worker's pages empty)."""
     choice = os.environ.get("KB_PAGE_WORKER", "auto")
     entity_files = [file for file in files.documentation_pages() if file.src_uri in _state["entity_pages"]]
     page_listeners = config.plugins.events["page_markdown"] + config.plugins.events["page_content"]
-    if (choice == "never" or _state.get("command") != "build" or not hasattr(os, "fork")
+    if (choice == "never" or _state.get("command") != "build"
             or any(listener not in (on_page_markdown, on_page_content) for listener in page_listeners)
-            or (choice != "always" and len(entity_files) < PAGES_FOR_A_WORKER)):
+            or (choice != "always" and len(entity_files) < ENOUGH_TO_SPLIT)):
         return None
     return PageWorker.start(entity_files[len(entity_files) // 2:], config, files,
                             before_converting=lambda: _state.update(worker=None))

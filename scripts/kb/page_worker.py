@@ -1,28 +1,25 @@
 """A second process that converts some of the pages to HTML while MkDocs converts the others.
 
 MkDocs turns pages into HTML one after another, on one core, and on a large knowledge base that is most of
-the build. Forked once the navigation is built, the worker holds the same configuration and files; for each
-of its pages it runs what MkDocs would (the page events and ``Page.render``) and writes what that produced
-to a file. When MkDocs reaches those pages the hook hands it the worker's results instead of converting
-them again, and replays what the worker logged, so warnings still count in strict mode. If the worker
-fails for any reason, MkDocs converts its pages itself and the site is the same.
+the build. Forked (see kb.forked) once the navigation is built, the worker holds the same configuration and
+files; for each of its pages it runs what MkDocs would (the page events and ``Page.render``) and hands back
+what that produced. When MkDocs reaches those pages the hook gives it the worker's results instead of
+converting them again, and replays what the worker logged, so warnings still count in strict mode. If the
+worker fails for any reason, MkDocs converts its pages itself and the site is the same.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import pickle
-import signal
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
+
+from kb.forked import Forked
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -83,58 +80,33 @@ def _convert(file: File, config: MkDocsConfig, files: Files, collector: _Collect
 
 
 class PageWorker:
-    """A forked process converting ``src_uris``; :meth:`results` waits for it once."""
+    """A forked child converting ``src_uris``; :meth:`results` waits for it once."""
 
-    def __init__(self, pid: int, results_path: Path, src_uris: list[str]):
-        self.pid, self.results_path, self.src_uris = pid, results_path, set(src_uris)
+    def __init__(self, child: Forked[dict[str, ConvertedPage]], src_uris: list[str]):
+        self.child, self.src_uris = child, set(src_uris)
         self._results: dict[str, ConvertedPage] | None = None
 
     @classmethod
     def start(cls, pages: list[File], config: MkDocsConfig, files: Files,
               before_converting: Callable[[], None]) -> PageWorker | None:
         """Fork a worker for ``pages``; ``before_converting`` runs in the worker first. None if fork fails."""
-        handle, name = tempfile.mkstemp(prefix="kb-pages-", suffix=".pickle")
-        os.close(handle)
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            log.debug("no page worker: %s", exc)
-            os.unlink(name)
-            return None
-        if pid == 0:  # the worker: convert, write, and leave without running the parent's exit handlers
-            status = 1
-            try:
-                before_converting()
-                collector = _collect_logs_only()
-                results = {file.src_uri: _convert(file, config, files, collector) for file in pages}
-                Path(name).write_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
-                status = 0
-            finally:
-                os._exit(status)
-        return cls(pid, Path(name), [file.src_uri for file in pages])
 
-    def stop(self) -> None:
-        """End the worker if it still runs (the build failed) and remove its file."""
-        if self._results is None:
-            try:
-                os.kill(self.pid, signal.SIGTERM)
-                os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            self._results = {}
-        self.results_path.unlink(missing_ok=True)
+        def convert_all() -> dict[str, ConvertedPage]:
+            before_converting()
+            collector = _collect_logs_only()
+            return {file.src_uri: _convert(file, config, files, collector) for file in pages}
+
+        child = Forked.start(convert_all)
+        return None if child is None else cls(child, [file.src_uri for file in pages])
 
     def results(self) -> dict[str, ConvertedPage]:
         """The converted pages by src_uri; empty if the worker failed (MkDocs then converts them itself)."""
         if self._results is None:
-            _, status = os.waitpid(self.pid, 0)
-            try:
-                if os.waitstatus_to_exitcode(status) == 0:
-                    self._results = pickle.loads(self.results_path.read_bytes())
-                    log.debug("the page worker converted %d pages", len(self._results))
-                else:
-                    log.debug("the page worker failed; converting its pages here")
-                    self._results = {}
-            finally:
-                self.results_path.unlink(missing_ok=True)
+            self._results = self.child.result() or {}
+            if self._results:
+                log.debug("the page worker converted %d pages", len(self._results))
         return self._results
+
+    def stop(self) -> None:
+        """End the worker if it still runs (the build failed) and remove its file."""
+        self.child.stop()

@@ -32,6 +32,7 @@ from kb.abbreviations import term_anchor
 from kb.compare import compare_products, compare_therapies
 from kb.export import data_version
 from kb.figures import format_figure_value, format_number
+from kb.forked import map_in_two_processes
 from kb.markup import CITATION, ENTITY_PREFIX, LINK, LINK_OR_CITATION
 from kb.model import Entity, KnowledgeBase
 
@@ -326,14 +327,23 @@ def render_collection_page(knowledge_base: KnowledgeBase, page_path: str, contex
     return _template(COLLECTION_PAGES[page_path]).render(**context, **_page_globals(knowledge_base, page_path))
 
 
-def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None) -> dict[str, str]:
-    """Every generated page, keyed by its path inside the docs tree."""
-    pages: dict[str, str] = {}
-    for entity_type in knowledge_base.types:
-        pages[f"{entity_type.plural}/index.md"] = render_index_page(knowledge_base, entity_type.name)
-        for entity in knowledge_base.of_type(entity_type.name):
-            pages[entity.page_path] = render_entity_page(knowledge_base, entity)
+def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None, *,
+                      split: bool = False) -> dict[str, str]:
+    """Every generated page, keyed by its path inside the docs tree. With ``split``, a forked process
+    renders half of the pages (see kb.forked) while this one renders the rest."""
     context = collection_context(knowledge_base, exported)
-    for page_path in COLLECTION_PAGES:
-        pages[page_path] = render_collection_page(knowledge_base, page_path, context)
+    # The collection pages first: they are long, and this process renders the first half.
+    jobs: list[tuple[str, Callable[[], str]]] = [
+        (page_path, functools.partial(render_collection_page, knowledge_base, page_path, context))
+        for page_path in COLLECTION_PAGES]
+    for entity_type in knowledge_base.types:
+        jobs.append((f"{entity_type.plural}/index.md",
+                     functools.partial(render_index_page, knowledge_base, entity_type.name)))
+        jobs.extend((entity.page_path, functools.partial(render_entity_page, knowledge_base, entity))
+                    for entity in knowledge_base.of_type(entity_type.name))
+    rendered = dict(zip((path for path, _ in jobs), map_in_two_processes(lambda job: job[1](), jobs, split=split),
+                        strict=True))
+    # Type and entity pages in model order, then the collection pages, whichever process rendered them.
+    pages = {path: rendered[path] for path, _ in jobs[len(COLLECTION_PAGES):]}
+    pages.update((page_path, rendered[page_path]) for page_path in COLLECTION_PAGES)
     return pages

@@ -1,0 +1,93 @@
+"""Work done in a forked copy of this process, on the second core, with its result handed back.
+
+A forked child starts with everything the parent has already built (schemas, model, templates, MkDocs'
+configuration), so splitting a loop in two costs only the fork and handing the result back, which goes
+through a temporary file rather than a pipe so that the child never waits for the busy parent. A child
+that fails hands back nothing: the caller then does the work itself, and its errors are reported there.
+Fork is only used where it exists and never from a process serving pages (a threaded server).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
+log = logging.getLogger("mkdocs.plugins.kb")
+# Below this many items, a second process costs more than it saves.
+ENOUGH_TO_SPLIT = 200
+
+
+class Forked(Generic[T]):
+    """The result of ``function()`` computed in a forked child; :meth:`result` waits for it once."""
+
+    def __init__(self, pid: int, result_path: Path):
+        self.pid, self.result_path = pid, result_path
+        self._done = False
+        self._result: T | None = None
+
+    @classmethod
+    def start(cls, function: Callable[[], T]) -> Forked[T] | None:
+        """Run ``function`` in a child; None where fork is not available."""
+        if not hasattr(os, "fork"):
+            return None
+        handle, name = tempfile.mkstemp(prefix="kb-forked-", suffix=".pickle")
+        os.close(handle)
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            log.debug("not forking: %s", exc)
+            os.unlink(name)
+            return None
+        if pid == 0:  # the child: compute, write, and leave without running the parent's exit handlers
+            status = 1
+            try:
+                Path(name).write_bytes(pickle.dumps(function(), protocol=pickle.HIGHEST_PROTOCOL))
+                status = 0
+            finally:
+                os._exit(status)
+        return cls(pid, Path(name))
+
+    def result(self) -> T | None:
+        """What ``function`` returned, or None if the child failed."""
+        if not self._done:
+            self._done = True
+            _, status = os.waitpid(self.pid, 0)
+            try:
+                if os.waitstatus_to_exitcode(status) == 0:
+                    self._result = pickle.loads(self.result_path.read_bytes())
+                else:
+                    log.debug("a forked child failed; doing its work here")
+            finally:
+                self.result_path.unlink(missing_ok=True)
+        return self._result
+
+    def stop(self) -> None:
+        """End the child if it still runs (the caller gave up) and remove its file."""
+        if not self._done:
+            self._done = True
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        self.result_path.unlink(missing_ok=True)
+
+
+def map_in_two_processes(function: Callable[[T], U], items: Sequence[T], *, split: bool = True) -> list[U]:
+    """``[function(item) for item in items]``, the second half computed in a forked child when ``split``
+    and there are enough items. ``function`` must not rely on side effects: the child's are lost."""
+    if not split or len(items) < ENOUGH_TO_SPLIT:
+        return [function(item) for item in items]
+    middle = len(items) // 2
+    child = Forked.start(lambda: [function(item) for item in items[middle:]])
+    first = [function(item) for item in items[:middle]]
+    second = child.result() if child is not None else None
+    return first + (second if second is not None else [function(item) for item in items[middle:]])

@@ -1,0 +1,68 @@
+"""Work split between this process and a forked child gives the same result as doing it all here."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from kb.bench import generate_dataset
+from kb.forked import ENOUGH_TO_SPLIT, Forked, map_in_two_processes
+from kb.pipeline import load_knowledge_base
+from kb.render import render_site_pages
+
+
+def test_the_second_half_is_computed_in_another_process():
+    pids = map_in_two_processes(lambda _: os.getpid(), range(ENOUGH_TO_SPLIT))
+    middle = ENOUGH_TO_SPLIT // 2
+    assert set(pids[:middle]) == {os.getpid()}
+    assert len(set(pids[middle:])) == 1 and pids[-1] != os.getpid()
+
+
+def test_the_results_keep_the_order_of_the_items():
+    items = list(range(ENOUGH_TO_SPLIT + 7))
+    assert map_in_two_processes(lambda item: item * item, items) == [item * item for item in items]
+
+
+def test_few_items_are_not_split():
+    assert set(map_in_two_processes(lambda _: os.getpid(), range(ENOUGH_TO_SPLIT - 1))) == {os.getpid()}
+
+
+def test_nothing_is_split_when_not_asked():
+    assert set(map_in_two_processes(lambda _: os.getpid(), range(ENOUGH_TO_SPLIT), split=False)) == {os.getpid()}
+
+
+def test_when_the_child_fails_this_process_does_its_half():
+    parent = os.getpid()
+
+    def square_here_only(item: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("the child breaks")
+        return item * item
+
+    items = list(range(ENOUGH_TO_SPLIT))
+    assert map_in_two_processes(square_here_only, items) == [item * item for item in items]
+
+
+def test_a_failed_child_hands_back_none_and_leaves_no_file():
+    def fail() -> None:
+        raise RuntimeError("broken")
+
+    child = Forked.start(fail)
+    assert child is not None
+    assert child.result() is None
+    assert not child.result_path.exists()
+
+
+def test_stopping_a_running_child_ends_it_and_removes_its_file():
+    child = Forked.start(lambda: time.sleep(60))
+    assert child is not None
+    child.stop()
+    assert not child.result_path.exists()
+    assert not Path(f"/proc/{child.pid}").exists()
+
+
+def test_rendering_in_two_processes_gives_the_same_pages(tmp_path):
+    knowledge_base = load_knowledge_base(generate_dataset(tmp_path / "data", ENOUGH_TO_SPLIT))
+    split = render_site_pages(knowledge_base, split=True)
+    assert list(split.items()) == list(render_site_pages(knowledge_base).items())
