@@ -74,3 +74,7 @@ def test_a_link_to_an_anchor_inside_a_generated_html_block_passes_the_strict_anc
     result = run_kb("build", "--strict", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "fn:label-page" not in result.stderr
+
+
+def test_an_id_written_as_text_is_not_an_anchor():
+    assert anchor_ids(['<p>write id="x" to name it</p>']) == set()

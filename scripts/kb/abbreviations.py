@@ -12,7 +12,11 @@ from __future__ import annotations
 import html
 import re
 
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<!--.*?-->", re.DOTALL)
+# Only the elements that change how a use is marked (every other tag is simply not text), and comments, so
+# that a tag inside one does not count.
+_STATE_TAG = re.compile(r"<!--.*?-->|<(/?)(code|pre|svg|script|style|abbr|textarea|kbd|a|h[1-6])\b[^>]*>",
+                        re.IGNORECASE | re.DOTALL)
+_PART_OF_A_WORD = re.compile(r"[\w-]")
 _LEAVE_ALONE = {"code", "pre", "svg", "script", "style", "abbr", "textarea", "kbd"}
 _NO_LINK = {"a", "h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -23,11 +27,14 @@ def term_anchor(abbreviation: str) -> str:
 
 
 def abbreviation_pattern(glossary: dict[str, str]) -> re.Pattern[str] | None:
-    """One pattern for every abbreviation as a whole word, as it appears in HTML text; longest first."""
+    """One pattern for every abbreviation, as it appears in HTML text, not followed by a word character;
+    longest first. Whether a word starts there is checked by :func:`mark_abbreviations`: a lookbehind at
+    the front of the pattern would stop the regular-expression engine skipping ahead to a first letter, and
+    made the search three times slower."""
     if not glossary:
         return None
     words = sorted((html.escape(abbreviation, quote=False) for abbreviation in glossary), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])")
+    return re.compile("(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])")
 
 
 def mark_abbreviations(page_html: str, glossary: dict[str, str], pattern: re.Pattern[str] | None,
@@ -49,18 +56,29 @@ def mark_abbreviations(page_html: str, glossary: dict[str, str], pattern: re.Pat
         linked.add(abbreviation)
         return f'<a class="kb-abbr" href="{glossary_href}#{term_anchor(abbreviation)}">{tooltip}</a>'
 
+    # Walk the uses in order, and the tags that matter up to each; a use after a '<' with no '>' since is
+    # inside a tag (an attribute) or a comment, not text.
+    tags = _STATE_TAG.finditer(page_html)
+    tag = next(tags, None)
     position = 0
-    for tag in _TAG.finditer(page_html):
-        text = page_html[position:tag.start()]
-        out.append(pattern.sub(mark, text) if text and not leave_alone else text)
-        out.append(tag.group(0))
-        position = tag.end()
-        name = (tag.group(2) or "").lower()
-        step = -1 if tag.group(1) else 1
-        if name in _LEAVE_ALONE and not tag.group(0).endswith("/>"):
-            leave_alone = max(leave_alone + step, 0)
-        elif name in _NO_LINK:
-            no_link = max(no_link + step, 0)
-    text = page_html[position:]
-    out.append(pattern.sub(mark, text) if text and not leave_alone else text)
+    use = pattern.search(page_html)
+    while use is not None:
+        start = use.start()
+        if start and _PART_OF_A_WORD.match(page_html, start - 1):  # not the start of a word: look further on
+            use = pattern.search(page_html, start + 1)
+            continue
+        while tag is not None and tag.start() < start:
+            name = (tag.group(2) or "").lower()
+            step = -1 if tag.group(1) else 1
+            if name in _LEAVE_ALONE and not tag.group(0).endswith("/>"):
+                leave_alone = max(leave_alone + step, 0)
+            elif name in _NO_LINK:
+                no_link = max(no_link + step, 0)
+            tag = next(tags, None)
+        if not leave_alone and page_html.rfind("<", position, start) <= page_html.rfind(">", position, start):
+            out.append(page_html[position:start])
+            out.append(mark(use))
+            position = use.end()
+        use = pattern.search(page_html, use.end())
+    out.append(page_html[position:])
     return "".join(out)
