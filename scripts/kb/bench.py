@@ -3,12 +3,13 @@
 For each size N it writes a synthetic, schema-valid data folder of N entities (lorem-ipsum text, never
 medical content) into a temporary folder, then measures, as the median of several runs:
 
-- (a) load + validate + model, in process (``load_knowledge_base``);
+- (a) load + validate + model, in process, half of the entities checked in a forked child as ``kb build``
+  does (``load_knowledge_base``);
 - (b) render to Markdown, in process and a forked child as ``kb build`` does (``render_site_pages``);
 - (c) the whole build, ``kb build`` of this repository's ``mkdocs.yml`` with ``KB_DATA_DIR`` pointing at the
   synthetic data, in a child process;
 
-plus peak memory (tracemalloc for a and b, b rendered in one process for that; the child's maximum resident
+plus peak memory (tracemalloc for a and b, each done in one process for that; the child's maximum resident
 set for c), the search-index size, the median entity page's HTML size and the total site size. As baselines
 it builds the same rendered Markdown pages as a plain Material site with every page in the nav, in the
 default configuration (N ≤ 1,000 only: it grows quadratically) and with ``navigation.prune`` (every N).
@@ -398,7 +399,7 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
     with _environment(SOURCE_DATE_EPOCH=BENCH_EPOCH):
         load_times, render_times = [], []
         for _ in range(repeats):
-            seconds, knowledge_base = _timed(lambda: load_knowledge_base(data_root))
+            seconds, knowledge_base = _timed(lambda: load_knowledge_base(data_root, split=True))
             load_times.append(seconds)
             seconds, pages = _timed(lambda kb=knowledge_base: render_site_pages(kb, split=True))
             render_times.append(seconds)
@@ -705,11 +706,11 @@ Measured {result['generated']} on {machine['cpus']} CPU cores, Python {machine['
 
 {result['table']}
 
-- **a**: load and validate every file and build the model, in process; **b**: render every page to Markdown,
-  half of them in a forked process as `kb build` does.
+- **a**: load and validate every file and build the model, half of the entities checked in a forked
+  process as `kb build` does; **b**: render every page to Markdown, half of them in a forked process.
 - **c**: the whole `kb build` (validation, MkDocs, Material, search index) in a child process.
-- **peak MB**: Python allocations (tracemalloc) for a and b (b in one process); the child's peak resident
-  memory for c.
+- **peak MB**: Python allocations (tracemalloc) for a and b, each done in one process; the child's peak
+  resident memory for c.
 - **page HTML KB**: the median entity page; **index KB/page**: the search index divided by N.
 - **plain** / **prune**: the same pages as a plain Material site, every page in the nav, without and with
   `navigation.prune`.

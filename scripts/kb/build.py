@@ -50,7 +50,7 @@ def _remove_old_builds(builds: Path, keep: Path) -> None:
 def build_site(config_file: Path, site_dir: Path, *, strict: bool = False) -> Path:
     """Build atomically; raise DataError (nothing written) or BuildFailed (previous site kept)."""
     data_root = _data_root(config_file)
-    knowledge_base = load_knowledge_base(data_root, strict=strict)
+    knowledge_base = load_knowledge_base(data_root, strict=strict, split=True)
     builds = site_dir.parent / BUILDS_FOLDER
     builds.mkdir(parents=True, exist_ok=True)
     staging = builds / f"build-{time.time_ns()}-{os.getpid()}"

@@ -33,7 +33,7 @@ def _print_problems(problems: list[Problem], *, strict: bool) -> None:
 def command_validate(args: argparse.Namespace) -> int:
     from kb.pipeline import check_data
 
-    _, problems, _ = check_data(args.data)
+    _, problems, _ = check_data(args.data, split=True)
     errors = [p for p in problems if p.is_error or args.strict]
     if args.format == "json":
         print(json.dumps({
@@ -52,7 +52,7 @@ def command_render(args: argparse.Namespace) -> int:
     from kb.pipeline import load_knowledge_base
     from kb.render import render_site_pages
 
-    knowledge_base = load_knowledge_base(args.data, strict=args.strict)
+    knowledge_base = load_knowledge_base(args.data, strict=args.strict, split=True)
     pages = render_site_pages(knowledge_base, split=True)
     for relative, content in pages.items():
         target = args.out / relative

@@ -57,7 +57,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError("the knowledge base links pages as directory URLs: keep use_directory_urls: true")
     serving = _state.get("command") == "serve"
     try:
-        knowledge_base = load_knowledge_base(_data_root(config))
+        knowledge_base = load_knowledge_base(_data_root(config), split=not serving)  # never fork a server
     except DataError as exc:
         message = f"the data has {len(exc.problems)} error(s):\n{exc}"
         last_good = LAST_GOOD.get("kb") if serving else None

@@ -15,13 +15,14 @@ from kb.problems import DataError, Problem
 from kb.validate import Schemas, ValidationResult, load_schemas, validate_documents
 
 
-def check_data(data_root: Path) -> tuple[ValidationResult | None, list[Problem], Schemas]:
-    """Load and validate everything under ``data_root``; report all problems at once."""
+def check_data(data_root: Path, *, split: bool = False) -> tuple[ValidationResult | None, list[Problem], Schemas]:
+    """Load and validate everything under ``data_root``; report all problems at once. ``split`` checks half
+    of the entities in a forked process (for batch commands, never a threaded server)."""
     schemas = load_schemas(data_root / "schema")
     directories = [t.directory for t in schemas.entity_types.values()]
     paths, problems = find_data_files(data_root, directories, list(schemas.collection_files))
     documents, load_problems = load_documents(paths, data_root)
-    result = validate_documents(documents, data_root, schemas)
+    result = validate_documents(documents, data_root, schemas, split=split)
     all_problems = sorted(set(problems + load_problems + result.problems))
     return result, all_problems, schemas
 
@@ -42,12 +43,13 @@ def handed_over(data_root: Path, knowledge_base: KnowledgeBase) -> Iterator[None
         _HANDED_OVER.pop(key, None)
 
 
-def load_knowledge_base(data_root: Path, *, strict: bool = False) -> KnowledgeBase:
-    """The validated model of ``data_root``; raises :class:`DataError` with every error (and warning, if strict)."""
+def load_knowledge_base(data_root: Path, *, strict: bool = False, split: bool = False) -> KnowledgeBase:
+    """The validated model of ``data_root``; raises :class:`DataError` with every error (and warning, if strict).
+    ``split`` checks half of the entities in a forked process (see :func:`check_data`)."""
     handed = _HANDED_OVER.pop(data_root.resolve(), None) if _HANDED_OVER else None
     if handed is not None and not strict:
         return handed
-    result, problems, schemas = check_data(data_root)
+    result, problems, schemas = check_data(data_root, split=split)
     blocking = [p for p in problems if p.is_error or strict]
     if blocking or result is None:
         raise DataError(blocking)

@@ -332,18 +332,14 @@ def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] 
     """Every generated page, keyed by its path inside the docs tree. With ``split``, a forked process
     renders half of the pages (see kb.forked) while this one renders the rest."""
     context = collection_context(knowledge_base, exported)
-    # The collection pages first: they are long, and this process renders the first half.
-    jobs: list[tuple[str, Callable[[], str]]] = [
-        (page_path, functools.partial(render_collection_page, knowledge_base, page_path, context))
-        for page_path in COLLECTION_PAGES]
+    jobs: list[tuple[str, Callable[[], str]]] = []
     for entity_type in knowledge_base.types:
         jobs.append((f"{entity_type.plural}/index.md",
                      functools.partial(render_index_page, knowledge_base, entity_type.name)))
         jobs.extend((entity.page_path, functools.partial(render_entity_page, knowledge_base, entity))
                     for entity in knowledge_base.of_type(entity_type.name))
-    rendered = dict(zip((path for path, _ in jobs), map_in_two_processes(lambda job: job[1](), jobs, split=split),
-                        strict=True))
-    # Type and entity pages in model order, then the collection pages, whichever process rendered them.
-    pages = {path: rendered[path] for path, _ in jobs[len(COLLECTION_PAGES):]}
-    pages.update((page_path, rendered[page_path]) for page_path in COLLECTION_PAGES)
+    jobs.extend((page_path, functools.partial(render_collection_page, knowledge_base, page_path, context))
+                for page_path in COLLECTION_PAGES)
+    rendered = map_in_two_processes(lambda job: job[1](), jobs, split=split)
+    pages = {path: page for (path, _), page in zip(jobs, rendered, strict=True)}
     return pages

@@ -34,6 +34,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from kb import clock
+from kb.forked import map_in_two_processes
 from kb.load import Document, JsonPath
 from kb.markup import CITATION, ENTITY_PREFIX, LINK
 from kb.problems import Problem, display_path
@@ -508,8 +509,9 @@ def _schema_line_warnings(document: Document, schema_path: str) -> Iterator[Prob
 
 
 def validate_documents(documents: list[Document], data_root: Path, schemas: Schemas,
-                       today: dt.date | None = None) -> ValidationResult:
-    """Check every document; return what passed, every reference found, and every problem."""
+                       today: dt.date | None = None, *, split: bool = False) -> ValidationResult:
+    """Check every document; return what passed, every reference found, and every problem. With ``split``,
+    a forked process checks half of the entities (see kb.forked)."""
     today = today or clock.today()
     entities, collections, problems = _classify(documents, data_root, schemas)
     ids = IdIndex(types={i: t for i, (t, _) in entities.items()})
@@ -524,14 +526,15 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
     compiled = {name: validator_class(schemas.inlined.get(name, schema), registry=schemas.registry,
                                       format_checker=_FORMATS)
                 for name, schema in schemas.raw.items()}
-    fast: dict[str, Callable[[Any], Any] | None] = {}  # compiled on first use: common.schema.json never is
-    references: list[Reference] = []
+    # Compiled before the entities are checked, so that a forked checker has them too; common.schema.json,
+    # which governs no file, never is.
+    fast = {name: _fast_validator(json.dumps(schemas.inlined[name], sort_keys=True))
+            for name in {*schemas.collection_files.values(), *(t.schema_file for t in schemas.entity_types.values())}
+            if name in schemas.inlined}
 
-    def check(document: Document, schema_file: str) -> list[tuple[JsonPath, Any, dict]] | None:
-        """Report the document's schema problems; return its custom-keyword nodes (None without the fast path)."""
+    def check(document: Document, schema_file: str) -> tuple[list[Problem], list[tuple[JsonPath, Any, dict]] | None]:
+        """The document's schema problems, and its custom-keyword nodes (None without the fast path)."""
         schema = schemas.inlined.get(schema_file)
-        if schema is not None and schema_file not in fast:
-            fast[schema_file] = _fast_validator(json.dumps(schema, sort_keys=True))
         validate = fast.get(schema_file)
         nodes = None
         if validate is not None and schema is not None:
@@ -542,20 +545,26 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
                 pass
             else:
                 if not any(error for _, instance, node in nodes for error in checker.errors(instance, node)):
-                    return nodes
-        problems.extend(_schema_problem(document, e) for e in compiled[schema_file].iter_errors(document.data))
-        return nodes
+                    return [], nodes
+        return [_schema_problem(document, e) for e in compiled[schema_file].iter_errors(document.data)], nodes
 
-    for entity_id, (type_name, document) in sorted(entities.items()):
+    def check_entity(item: tuple[str, tuple[str, Document]]) -> tuple[list[Problem], list[Reference]]:
+        entity_id, (type_name, document) = item
         schema_file = schemas.entity_types[type_name].schema_file
-        nodes = check(document, schema_file)
-        problems.extend(_staleness_warnings(document, today))
-        problems.extend(_schema_line_warnings(document, f"../schema/{schema_file}"))
-        problems.extend(_table_problems(document))
+        found_problems, nodes = check(document, schema_file)
+        found_problems.extend(_staleness_warnings(document, today))
+        found_problems.extend(_schema_line_warnings(document, f"../schema/{schema_file}"))
+        found_problems.extend(_table_problems(document))
         found = _references_in(nodes) if nodes is not None else find_references(schemas, schema_file, document.data)
-        references.extend(Reference(entity_id, path, target, target_type) for path, target, target_type in found)
+        return found_problems, [Reference(entity_id, path, target, target_type) for path, target, target_type in found]
+
+    references: list[Reference] = []
+    for found_problems, found_references in map_in_two_processes(check_entity, sorted(entities.items()),
+                                                                 split=split):
+        problems.extend(found_problems)
+        references.extend(found_references)
     for file_name, document in sorted(collections.items()):
-        check(document, schemas.collection_files[file_name])
+        problems.extend(check(document, schemas.collection_files[file_name])[0])
         problems.extend(_schema_line_warnings(document, f"schema/{schemas.collection_files[file_name]}"))
     return ValidationResult(entities, collections, list(dict.fromkeys(references)), sorted(set(problems)))
 
