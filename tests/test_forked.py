@@ -77,8 +77,9 @@ def test_checking_in_two_processes_reports_the_same_problems_and_references(tmp_
         else:
             text = text.replace("](id:synth-", "](id:missing-", 1)
         path.write_text(text)
+    (data_root / "trials" / "broken-yaml.yaml").write_text("name: [unclosed\n")
     split_result, split_problems, _ = check_data(data_root, split=True)
     result, problems, _ = check_data(data_root)
     assert split_problems == problems
-    assert len([p for p in problems if p.is_error]) >= 4
+    assert len([p for p in problems if p.is_error]) >= 5
     assert split_result.references == result.references

@@ -33,6 +33,16 @@ def test_positions_are_recorded_for_values_and_keys(tmp_path):
     assert document.positions[("list", 0, "item")].key_column == 5
 
 
+def test_a_document_without_its_positions_finds_them_again_when_a_problem_needs_them(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"name: x\nlist:\n  - item: 1\n")
+    kept, _ = load_document(path, tmp_path)
+    light, _ = load_document(path, tmp_path, keep_positions=False)
+    assert light.positions == {} and light.data == kept.data
+    assert light.problem(("list", 0, "item"), "m", at_key=True) == kept.problem(("list", 0, "item"), "m", at_key=True)
+    assert light.positions == kept.positions and light.text is None
+
+
 def test_syntax_error_points_at_the_offending_line(tmp_path):
     assert only_problem(tmp_path, b"a: 1\nb: [1, 2\nc: 3\n").startswith("3:")
 

@@ -9,6 +9,7 @@ Fork is only used where it exists and never from a process serving pages (a thre
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -40,13 +41,22 @@ class Forked(Generic[T]):
             return None
         handle, name = tempfile.mkstemp(prefix="kb-forked-", suffix=".pickle")
         os.close(handle)
+        # Frozen objects are left alone by the garbage collector, so the child does not write to (and so
+        # copy) every memory page the parent's objects live on when it collects; the child, short-lived,
+        # does not collect at all.
+        gc.freeze()
+        pid = -1
         try:
             pid = os.fork()
         except OSError as exc:
             log.debug("not forking: %s", exc)
             os.unlink(name)
             return None
+        finally:
+            if pid != 0:
+                gc.unfreeze()
         if pid == 0:  # the child: compute, write, and leave without running the parent's exit handlers
+            gc.disable()
             status = 1
             try:
                 Path(name).write_bytes(pickle.dumps(function(), protocol=pickle.HIGHEST_PROTOCOL))

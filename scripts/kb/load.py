@@ -11,12 +11,13 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
+from kb.forked import map_in_two_processes
 from kb.problems import Problem, display_path
 
 # libyaml's C parser is several times faster; the pure-Python one gives the same events.
@@ -44,12 +45,28 @@ class Position(NamedTuple):  # a tuple: one is made per node, and a dataclass co
 
 @dataclass
 class Document:
-    """One data file: its parsed content and the position of every node, keyed by JSON path."""
+    """One data file: its parsed content and the position of every node, keyed by JSON path.
+
+    A document loaded by a forked process keeps its text instead of its positions, which cost more to hand
+    back than to find again; they are found again from the text only if a problem needs them."""
 
     path: Path
     data: Any
     positions: dict[JsonPath, Position] = field(default_factory=dict)
     first_line: str = ""
+    text: str | None = None
+
+    def position(self, path: JsonPath) -> Position | None:
+        """Where the node for ``path`` starts (None if there is no such node)."""
+        if self.text is not None and not self.positions:
+            builder = _TreeBuilder(*_events(self.text))
+            builder.build_document()
+            self.positions, self.text = builder.positions, None
+        return self.positions.get(path)
+
+    def without_positions(self, text: str) -> Document:
+        """This document with ``text`` (its file's) kept instead of its positions."""
+        return replace(self, positions={}, text=text)
 
     @property
     def shown_path(self) -> str:
@@ -58,7 +75,7 @@ class Document:
     def problem(self, path: JsonPath, message: str, *, at_key: bool = False, severity: str = "error") -> Problem:
         """A problem located at the node for ``path`` (or its key), falling back to the nearest parent."""
         for depth in range(len(path), -1, -1):
-            position = self.positions.get(path[:depth])
+            position = self.position(path[:depth])
             if position is None:
                 continue
             if at_key and depth == len(path) and position.key_line is not None:
@@ -238,8 +255,10 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> tuple[int, int, str]:
     return 1, 1, message
 
 
-def load_document(path: Path, data_root: Path | None = None) -> tuple[Document | None, list[Problem]]:
-    """Read one YAML file; return the document, or ``None`` and the problems that stopped it."""
+def load_document(path: Path, data_root: Path | None = None, *,
+                  keep_positions: bool = True) -> tuple[Document | None, list[Problem]]:
+    """Read one YAML file; return the document, or ``None`` and the problems that stopped it. Without
+    ``keep_positions`` the document keeps its text instead (see :class:`Document`)."""
     shown = display_path(path)
 
     def fail(line: int, column: int, message: str) -> tuple[None, list[Problem]]:
@@ -280,7 +299,8 @@ def load_document(path: Path, data_root: Path | None = None) -> tuple[Document |
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         return fail(1, 1, f"a data file must hold a YAML mapping (key: value pairs), found {kind}")
-    return Document(path, data, builder.positions, text.split("\n", 1)[0].rstrip("\r")), []
+    document = Document(path, data, builder.positions, text.split("\n", 1)[0].rstrip("\r"))
+    return (document if keep_positions else document.without_positions(text)), []
 
 
 def find_data_files(data_root: Path, directories: list[str], files: list[str]) -> tuple[list[Path], list[Problem]]:
@@ -308,13 +328,15 @@ def find_data_files(data_root: Path, directories: list[str], files: list[str]) -
     return found, problems
 
 
-def load_documents(paths: list[Path], data_root: Path) -> tuple[list[Document], list[Problem]]:
-    """Load every file; a broken file is reported and left out, the others still load."""
+def load_documents(paths: list[Path], data_root: Path, *, split: bool = False) -> tuple[list[Document], list[Problem]]:
+    """Load every file; a broken file is reported and left out, the others still load. With ``split``, a
+    forked process loads every other file (see kb.forked), and documents keep their text, not positions."""
     resolved_root = data_root.resolve()  # once, not once per file
     documents: list[Document] = []
     problems: list[Problem] = []
-    for path in paths:
-        document, found = load_document(path, resolved_root)
+    loaded = map_in_two_processes(lambda path: load_document(path, resolved_root, keep_positions=not split),
+                                  paths, split=split)
+    for document, found in loaded:
         problems.extend(found)
         if document is not None:
             documents.append(document)

@@ -147,10 +147,8 @@ def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: l
         if reference.target_type != "source":
             incoming[reference.target].append(reference)
     for entity in entities.values():
-        positions = entity.document.positions
-        cited = sorted((r for r in outgoing[entity.id] if r.target_type == "source"),
-                       key=lambda r: (positions[r.path].line, positions[r.path].column))
-        entity.cited_sources = list(dict.fromkeys(r.target for r in cited))
+        # In the order the file cites them: validation finds references walking the document in order.
+        entity.cited_sources = list(dict.fromkeys(r.target for r in outgoing[entity.id] if r.target_type == "source"))
     sources_doc = result.collections.get("sources.yaml")
     glossary_doc = result.collections.get("glossary.yaml")
     releases_doc = result.collections.get("releases.yaml")
