@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import fastjsonschema
 import jsonschema
@@ -130,8 +130,7 @@ def _inline_refs(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {name: inline(schema, name) for name, schema in raw.items()}
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):  # a tuple: thousands cross from a forked checker, ten times faster than a class
     """One id reference found in the data: which entity (or collection) points where, from which field."""
 
     origin: str  # entity id, or "source:<id>" / "term:<abbr>" inside a collection
