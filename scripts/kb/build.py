@@ -33,7 +33,7 @@ def _switch_link(site_dir: Path, target: Path) -> None:
     """Point ``site_dir`` at ``target`` atomically (a real folder from a plain mkdocs build is moved aside)."""
     builds = target.parent
     if site_dir.exists() and not site_dir.is_symlink():
-        site_dir.rename(builds / f"previous-{time.time_ns()}")
+        site_dir.rename(builds / f"{site_dir.name}-previous-{time.time_ns()}")
     temporary_link = site_dir.with_name(f".{site_dir.name}.link-{os.getpid()}")
     if temporary_link.is_symlink():
         temporary_link.unlink()
@@ -41,9 +41,10 @@ def _switch_link(site_dir: Path, target: Path) -> None:
     os.replace(temporary_link, site_dir)
 
 
-def _remove_old_builds(builds: Path, keep: Path) -> None:
+def _remove_old_builds(builds: Path, keep: Path, site_name: str) -> None:
+    """Every earlier build of this site; another site folder next to it keeps its own."""
     for folder in builds.iterdir():
-        if folder != keep:
+        if folder != keep and folder.name.startswith(f"{site_name}-"):
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -53,7 +54,7 @@ def build_site(config_file: Path, site_dir: Path, *, strict: bool = False) -> Pa
     knowledge_base = load_knowledge_base(data_root, strict=strict, split=True)
     builds = site_dir.parent / BUILDS_FOLDER
     builds.mkdir(parents=True, exist_ok=True)
-    staging = builds / f"build-{time.time_ns()}-{os.getpid()}"
+    staging = builds / f"{site_dir.name}-build-{time.time_ns()}-{os.getpid()}"
     try:
         config = load_config(str(config_file), site_dir=str(staging.resolve()))
         config.plugins.on_startup(command="build", dirty=False)
@@ -66,7 +67,7 @@ def build_site(config_file: Path, site_dir: Path, *, strict: bool = False) -> Pa
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _switch_link(site_dir, staging)
-    _remove_old_builds(builds, staging)
+    _remove_old_builds(builds, staging, site_dir.name)
     logging.getLogger("kb").info("site switched to %s", staging)
     return staging
 
