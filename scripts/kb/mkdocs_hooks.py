@@ -51,13 +51,19 @@ def on_startup(command: str, dirty: bool) -> None:
     _state["command"] = command
 
 
+def _building() -> bool:
+    """Whether work may be split with a forked process (see kb.forked): in a build, never in a server, which
+    runs threads that a fork would copy in the middle of their work."""
+    return _state.get("command") == "build"
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if not config.use_directory_urls:
         # The HTML blocks the templates write link to page/ URLs, which MkDocs does not rewrite.
         raise PluginError("the knowledge base links pages as directory URLs: keep use_directory_urls: true")
     serving = _state.get("command") == "serve"
     try:
-        knowledge_base = load_knowledge_base(_data_root(config), split=not serving)  # never fork a server
+        knowledge_base = load_knowledge_base(_data_root(config), split=_building())
     except DataError as exc:
         message = f"the data has {len(exc.problems)} error(s):\n{exc}"
         last_good = LAST_GOOD.get("kb") if serving else None
@@ -87,8 +93,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     exported = export_files(knowledge_base)
     for path, data in exported.items():
         files.append(File.generated(config, path, content=data))
-    building = _state.get("command") == "build"  # never fork a server: it runs threads
-    for page_path, content in render_site_pages(knowledge_base, exported, split=building).items():
+    for page_path, content in render_site_pages(knowledge_base, exported, split=_building()).items():
         entity = entity_pages.get(page_path)
         # Entity pages are reached through their type's index page; listing them in the nav would make
         # every page carry every entity, and the build quadratic.
@@ -113,7 +118,7 @@ def _start_page_worker(config: MkDocsConfig, files: Files) -> PageWorker | None:
     choice = os.environ.get("KB_PAGE_WORKER", "auto")
     entity_files = [file for file in files.documentation_pages() if file.src_uri in _state["entity_pages"]]
     page_listeners = config.plugins.events["page_markdown"] + config.plugins.events["page_content"]
-    if (choice == "never" or _state.get("command") != "build"
+    if (choice == "never" or not _building()
             or any(listener not in (on_page_markdown, on_page_content) for listener in page_listeners)
             or (choice != "always" and len(entity_files) < ENOUGH_TO_SPLIT)):
         return None
