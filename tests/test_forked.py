@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from kb.bench import generate_dataset
 from kb.forked import ENOUGH_TO_SPLIT, Forked, map_in_two_processes
 from kb.pipeline import check_data, load_knowledge_base
@@ -83,3 +84,19 @@ def test_checking_in_two_processes_reports_the_same_problems_and_references(tmp_
     assert split_problems == problems
     assert len([p for p in problems if p.is_error]) >= 5
     assert split_result.references == result.references
+
+
+def test_an_error_in_this_process_stops_the_child_and_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    parent = os.getpid()
+
+    def fail_here(item: int) -> int:
+        if os.getpid() == parent:
+            raise ValueError("broken here")
+        time.sleep(0.01)
+        return item
+
+    with pytest.raises(ValueError, match="broken here"):
+        map_in_two_processes(fail_here, range(ENOUGH_TO_SPLIT))
+    assert list(tmp_path.iterdir()) == []

@@ -98,7 +98,12 @@ def map_in_two_processes(function: Callable[[T], U], items: Sequence[T], *, spli
     if not split or len(items) < ENOUGH_TO_SPLIT:
         return [function(item) for item in items]
     child = Forked.start(lambda: [function(item) for item in items[1::2]])
-    results: list[U] = [function(item) for item in items[::2]]
+    try:
+        results: list[U] = [function(item) for item in items[::2]]
+    except BaseException:  # an error or Ctrl-C here: the child's work is not wanted any more
+        if child is not None:
+            child.stop()
+        raise
     theirs = child.result() if child is not None else None
     if theirs is None:
         theirs = [function(item) for item in items[1::2]]
