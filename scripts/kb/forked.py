@@ -45,7 +45,7 @@ class Forked(Generic[T]):
         # copy) every memory page the parent's objects live on when it collects; the child, short-lived,
         # does not collect at all.
         gc.freeze()
-        pid = -1
+        parent, pid = os.getpid(), -1
         try:
             pid = os.fork()
         except OSError as exc:
@@ -62,6 +62,8 @@ class Forked(Generic[T]):
                 Path(name).write_bytes(pickle.dumps(function(), protocol=pickle.HIGHEST_PROTOCOL))
                 status = 0
             finally:
+                if status or os.getppid() != parent:  # failed, or nobody is left to read the result
+                    Path(name).unlink(missing_ok=True)
                 os._exit(status)
         return cls(pid, Path(name))
 
