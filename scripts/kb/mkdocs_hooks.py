@@ -34,7 +34,7 @@ from kb.model import KnowledgeBase
 from kb.page_worker import PageWorker
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
-from kb.render import render_site_pages
+from kb.render import is_continuation_page, render_site_pages
 from kb.searchable import searchable_html
 from kb.serve import LAST_GOOD
 
@@ -96,8 +96,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for page_path, content in render_site_pages(knowledge_base, exported, split=_building()).items():
         entity = entity_pages.get(page_path)
         # Entity pages are reached through their type's index page; listing them in the nav would make
-        # every page carry every entity, and the build quadratic.
-        inclusion = InclusionLevel.NOT_IN_NAV if entity else InclusionLevel.UNDEFINED
+        # every page carry every entity, and the build quadratic. The next pages of a long list are reached
+        # from its first page.
+        listed_elsewhere = entity is not None or is_continuation_page(page_path)
+        inclusion = InclusionLevel.NOT_IN_NAV if listed_elsewhere else InclusionLevel.UNDEFINED
         file = File.generated(config, page_path, content=content, inclusion=inclusion)
         file.edit_uri = entity.source_path if entity else None
         files.append(file)

@@ -21,6 +21,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,51 @@ COLLECTION_PAGES = {
     "reference/downloads.md": "reference/downloads.md.j2",
     "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
 }
+BIBLIOGRAPHY = "reference/sources.md"
+
+# Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
+# lists are slow to load on a phone and hard to scan. Search and the type filters find any single entry.
+ENTRIES_PER_PAGE = 100
+# A next page of a list is named with an underscore, which ids cannot contain, so it never takes an id's URL.
+_CONTINUATION = re.compile(r"_(\d+)\.md$")
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where one page of a long list stands among the pages of that list (all of them paths in docs/)."""
+
+    number: int  # from 1
+    paths: tuple[str, ...]
+    first_entry: int  # from 1, for "entries 101-200"
+    last_entry: int
+    total: int
+
+    @property
+    def previous(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.paths[self.number] if self.number < len(self.paths) else None
+
+
+def list_pages(first_path: str, items: list[Any], size: int | None = None) -> list[tuple[str, list[Any], Pagination]]:
+    """A long list cut into pages of ``size`` (default ENTRIES_PER_PAGE): (page path, its items, where it
+    stands); one page, however short the list."""
+    size = size or ENTRIES_PER_PAGE
+    count = max(1, -(-len(items) // size))
+    folder, name = posixpath.split(first_path)
+    stem = "page" if name == "index.md" else name.removesuffix(".md")
+    paths = (first_path, *(posixpath.join(folder, f"{stem}_{number}.md") for number in range(2, count + 1)))
+    return [(path, items[(number - 1) * size:number * size],
+             Pagination(number, paths, (number - 1) * size + 1, min(number * size, len(items)), len(items)))
+            for number, path in enumerate(paths, start=1)]
+
+
+def is_continuation_page(page_path: str) -> bool:
+    """Whether the page is the second or a later page of a list (reached from the first, not the nav)."""
+    return _CONTINUATION.search(page_path) is not None
+
 
 _HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
 _PLAIN_SPECIALS = re.compile(r"([\\`*_\[\]()#+!|~^])")
@@ -303,11 +349,12 @@ def render_entity_page(knowledge_base: KnowledgeBase, entity: Entity) -> str:
     return template.render(entity=entity, d=entity.data, **_page_globals(knowledge_base, entity.page_path))
 
 
-def render_index_page(knowledge_base: KnowledgeBase, type_name: str) -> str:
+def render_index_page(knowledge_base: KnowledgeBase, type_name: str, page_path: str, entities: list[Entity],
+                      pagination: Pagination) -> str:
+    """One page of a type's index: ``entities`` are the ones this page lists."""
     entity_type = knowledge_base.schemas.entity_types[type_name]
-    page_path = f"{entity_type.plural}/index.md"
     template = _template(f"{type_name}/index.md.j2", "index.md.j2")
-    return template.render(entity_type=entity_type, entities=knowledge_base.of_type(type_name),
+    return template.render(entity_type=entity_type, entities=entities, pagination=pagination,
                            **_page_globals(knowledge_base, page_path))
 
 
@@ -323,8 +370,10 @@ def collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes]
     }
 
 
-def render_collection_page(knowledge_base: KnowledgeBase, page_path: str, context: dict[str, Any]) -> str:
-    return _template(COLLECTION_PAGES[page_path]).render(**context, **_page_globals(knowledge_base, page_path))
+def render_collection_page(knowledge_base: KnowledgeBase, page_path: str, context: dict[str, Any],
+                           template_name: str | None = None) -> str:
+    return _template(template_name or COLLECTION_PAGES[page_path]).render(
+        **context, **_page_globals(knowledge_base, page_path))
 
 
 def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None, *,
@@ -334,12 +383,20 @@ def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] 
     context = collection_context(knowledge_base, exported)
     jobs: list[tuple[str, Callable[[], str]]] = []
     for entity_type in knowledge_base.types:
-        jobs.append((f"{entity_type.plural}/index.md",
-                     functools.partial(render_index_page, knowledge_base, entity_type.name)))
+        entities = knowledge_base.of_type(entity_type.name)
+        jobs.extend((page_path, functools.partial(render_index_page, knowledge_base, entity_type.name, page_path,
+                                                  listed, pagination))
+                    for page_path, listed, pagination in list_pages(f"{entity_type.plural}/index.md", entities))
         jobs.extend((entity.page_path, functools.partial(render_entity_page, knowledge_base, entity))
-                    for entity in knowledge_base.of_type(entity_type.name))
-    jobs.extend((page_path, functools.partial(render_collection_page, knowledge_base, page_path, context))
-                for page_path in COLLECTION_PAGES)
+                    for entity in entities)
+    for page_path, template_name in COLLECTION_PAGES.items():
+        if page_path == BIBLIOGRAPHY:
+            jobs.extend((path, functools.partial(render_collection_page, knowledge_base, path,
+                                                 {**context, "source_ids": ids, "pagination": pagination},
+                                                 template_name))
+                        for path, ids, pagination in list_pages(page_path, sorted(knowledge_base.sources)))
+        else:
+            jobs.append((page_path, functools.partial(render_collection_page, knowledge_base, page_path, context)))
     rendered = map_in_two_processes(lambda job: job[1](), jobs, split=split)
     pages = {path: page for (path, _), page in zip(jobs, rendered, strict=True)}
     return pages

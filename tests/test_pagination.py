@@ -1,0 +1,83 @@
+"""Long lists (a type's index, the bibliography) go on over several pages, each reachable from the others."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from kb import render
+from kb.pipeline import load_knowledge_base
+from kb.render import is_continuation_page, list_pages, render_site_pages
+
+from tests.conftest import REPO
+
+
+def test_a_short_list_is_one_page_at_the_usual_path():
+    [(path, items, pagination)] = list_pages("trials/index.md", [1, 2, 3], size=10)
+    assert (path, items, pagination.number, pagination.previous, pagination.next) == (
+        "trials/index.md", [1, 2, 3], 1, None, None)
+
+
+def test_an_empty_list_is_still_one_page():
+    assert [path for path, _, _ in list_pages("reference/sources.md", [], size=10)] == ["reference/sources.md"]
+
+
+def test_a_long_list_is_cut_into_pages_in_order():
+    pages = list_pages("trials/index.md", list(range(25)), size=10)
+    assert [path for path, _, _ in pages] == ["trials/index.md", "trials/page_2.md", "trials/page_3.md"]
+    assert [items for _, items, _ in pages] == [list(range(10)), list(range(10, 20)), list(range(20, 25))]
+    last = pages[-1][2]
+    assert (last.first_entry, last.last_entry, last.total) == (21, 25, 25)
+    assert (last.previous, last.next) == ("trials/page_2.md", None)
+
+
+def test_next_pages_of_a_named_page_take_its_name():
+    paths = [path for path, _, _ in list_pages("reference/sources.md", list(range(3)), size=2)]
+    assert paths == ["reference/sources.md", "reference/sources_2.md"]
+
+
+def test_next_pages_can_never_take_an_entity_url():
+    # Ids are kebab-case, so an underscore marks a next page; first pages and entity pages have none.
+    assert is_continuation_page("trials/page_2.md") and is_continuation_page("reference/sources_12.md")
+    assert not any(map(is_continuation_page, ["trials/index.md", "trials/page-2.md", "reference/sources.md"]))
+
+
+@pytest.fixture
+def small_pages(data_root, monkeypatch):
+    monkeypatch.setattr(render, "ENTRIES_PER_PAGE", 2)
+    return render_site_pages(load_knowledge_base(data_root))
+
+
+def test_every_source_is_in_the_bibliography_exactly_once_across_its_pages(data_root, small_pages):
+    bibliography = "".join(page for path, page in small_pages.items() if path.startswith("reference/sources"))
+    listed = re.findall(r'<span id="([^"]+)"></span>', bibliography)
+    assert sorted(listed) == sorted(load_knowledge_base(data_root).sources)
+    assert len(listed) > 2  # so the fixture needs more than one page
+
+
+def test_every_entity_of_a_type_is_listed_exactly_once_across_its_index_pages(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time())))  # the real data is reviewed up to today
+    monkeypatch.setattr(render, "ENTRIES_PER_PAGE", 2)
+    knowledge_base = load_knowledge_base(REPO / "data")
+    small_pages = render_site_pages(knowledge_base)
+    largest = max(knowledge_base.types, key=lambda t: len(knowledge_base.of_type(t.name)))
+    ids = [e.id for e in knowledge_base.of_type(largest.name)]
+    assert len(ids) > 2  # so the fixture needs more than one page
+    index = "".join(page for path, page in small_pages.items()
+                    if path == f"{largest.plural}/index.md" or path.startswith(f"{largest.plural}/page_"))
+    assert sorted(re.findall(r'<tr><td><a href="(?:\.\./)?([^/"]+)/"', index)) == sorted(ids)
+
+
+def test_each_page_of_a_list_says_where_it_stands_and_links_the_others(small_pages):
+    second = small_pages["reference/sources_2.md"]
+    assert 'title: "Bibliography (page 2 of ' in second
+    assert '<strong aria-current="page">2</strong>' in second
+    assert '<a href="../sources/" rel="prev">Previous</a>' in second
+    assert '<a href="../sources/">1</a>' in second
+
+
+def test_a_list_that_fits_on_one_page_has_no_page_links(data_root):
+    pages = render_site_pages(load_knowledge_base(data_root))
+    assert "kb-pages" not in pages["products/index.md"]
+    assert not any(map(is_continuation_page, pages))
