@@ -138,6 +138,13 @@ def test_downloads_page_names_the_release_and_links_every_file(site):
     assert "Test release with a change." in html
 
 
+def test_downloads_page_shows_checksums_of_the_whole_data_files_and_points_to_the_rest(site):
+    html = page(site, "reference/downloads")
+    assert "<code>api/v1/products.json</code>" in html
+    assert "api/v1/products/tisagenlecleucel.json" not in html  # one row per entity would grow with the data
+    assert 'href="../../api/v1/SHA256SUMS"' in html
+
+
 def test_whats_new_lists_review_history_newest_first(site):
     text = text_of(page(site, "reference/whats-new"))
     assert text.index("Added the CAR-T steps.") < text.index("First version.")
