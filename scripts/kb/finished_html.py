@@ -16,13 +16,14 @@ from __future__ import annotations
 import html
 import re
 
+from kb.render import CITATION_MARKS
+
 _MARK = "\x1a"  # ASCII "substitute": YAML forbids it in a document, and Python-Markdown passes it through.
 _BLOCK = re.compile(
     r"(?:\A|(?<=\n\n))<(table|figure|div|p|ul|ol|dl|section|details|nav|aside)\b[^>]*>"
     r"(?:(?!\n\n).)*?</\1>(?=\n\n|\n?\Z)",
     re.DOTALL,
 )
-_CITATION_MARKS = re.compile(r'<sup class="kb-cite">(?:(?!</sup>).)*</sup>')
 _HEADING_LINE = re.compile(r"^#.*$", re.MULTILINE)
 _PLACEHOLDER_PARAGRAPH = re.compile(f"<p>{_MARK}(\\d+){_MARK}</p>")
 _PLACEHOLDER = re.compile(f"{_MARK}(\\d+){_MARK}")
@@ -48,10 +49,10 @@ def set_aside_finished_html(markdown: str) -> tuple[str, list[str]]:
     parts: list[str] = []
     position = 0
     for heading in _HEADING_LINE.finditer(markdown):
-        parts.append(_CITATION_MARKS.sub(keep, markdown[position:heading.start()]))
+        parts.append(CITATION_MARKS.sub(keep, markdown[position:heading.start()]))
         parts.append(heading.group(0))
         position = heading.end()
-    parts.append(_CITATION_MARKS.sub(keep, markdown[position:]))
+    parts.append(CITATION_MARKS.sub(keep, markdown[position:]))
     return "".join(parts), aside
 
 

@@ -97,6 +97,9 @@ def is_continuation_page(page_path: str) -> bool:
     return _CONTINUATION.search(page_path) is not None
 
 
+# A group of citation marks as PageContext.cite writes it, for the steps after rendering that find them.
+CITATION_MARKS = re.compile(r'<sup class="kb-cite">.*?</sup>')
+
 _HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
 _PLAIN_SPECIALS = re.compile(r"([\\`*_\[\]()#+!|~^])")
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'()\\]+")

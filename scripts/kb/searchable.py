@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
+from kb.render import CITATION_MARKS
+
 # A heading with an id starts a search section, as in Material's parser (headings without one do not).
 _HEADING = re.compile(r"<h[1-6]\b[^>]*\bid=\"[^\"]*\"[^>]*>")
-_CITATION_MARK = re.compile(r'<sup class="kb-cite">.*?</sup>')
 _TAB_LABELS = re.compile(r'<div class="tabbed-labels">.*?</div>', re.DOTALL)
 # A tab's content with no <div> inside (so the first </div> closes it), then the tabs after it.
 _TAB = r'<div class="tabbed-block">(?:(?!<div).)*?</div>'
@@ -32,5 +33,5 @@ def searchable_html(page_html: str) -> str:
         start, keep = heading.start(), "data-search-exclude" not in heading.group(0)
     if keep:
         kept.append(page_html[start:])
-    text = _CITATION_MARK.sub("", "".join(kept))
+    text = CITATION_MARKS.sub("", "".join(kept))
     return _LATER_TABS.sub(r"\1", _TAB_LABELS.sub("", text))
