@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.load import MAX_DEPTH, load_document
+from kb.load import MAX_DEPTH, load_document, load_documents
+from kb.problems import display_path
 
 
 def load_bytes(tmp_path: Path, content: bytes, name: str = "x.yaml"):
@@ -119,3 +120,33 @@ def test_symlink_pointing_outside_the_data_folder_is_an_error(tmp_path):
     document, problems = load_document(data / "link.yaml", data)
     assert document is None
     assert "symbolic link points outside the data folder" in problems[0].message
+
+
+def test_files_loaded_together_keep_their_text_and_find_positions_only_when_asked(tmp_path):
+    (tmp_path / "a.yaml").write_bytes(b"name: a\nlist:\n  - item: 1\n")
+    (documents, problems) = load_documents([tmp_path / "a.yaml"], tmp_path)
+    assert problems == [] and documents[0].positions == {} and documents[0].text is not None
+    assert documents[0].position(("list", 0, "item")).line == 3
+
+
+def test_a_file_in_a_folder_linked_from_outside_the_data_folder_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.yaml").write_text("a: 1\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "products").symlink_to(elsewhere, target_is_directory=True)
+    documents, problems = load_documents([data / "products" / "a.yaml"], data)
+    assert documents == []
+    assert "symbolic link points outside the data folder" in problems[0].message
+
+
+def test_a_path_is_shown_relative_to_the_folder_the_command_runs_in(tmp_path, monkeypatch):
+    (tmp_path / "data" / "products").mkdir(parents=True)
+    path = tmp_path / "data" / "products" / "a.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert display_path(path) == "data/products/a.yaml"
+    monkeypatch.chdir(tmp_path / "data")
+    assert display_path(path) == "products/a.yaml"
+    monkeypatch.chdir(tmp_path / "data" / "products")
+    assert display_path(path) == "a.yaml"

@@ -9,12 +9,9 @@ Every problem becomes a :class:`~kb.problems.Problem`; nothing here raises on ba
 from __future__ import annotations
 
 import codecs
-import gc
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -50,8 +47,9 @@ class Position(NamedTuple):  # a tuple: one is made per node, and a dataclass co
 class Document:
     """One data file: its parsed content and the position of every node, keyed by JSON path.
 
-    A document loaded by a forked process keeps its text instead of its positions, which cost more to hand
-    back than to find again; they are found again from the text only if a problem needs them."""
+    A document loaded with the others keeps its text instead of its positions: recording a position for
+    every node cost more than finding them again for the few files a problem is reported in, and they are
+    cheaper to hand back from a forked process."""
 
     path: Path
     data: Any
@@ -69,7 +67,7 @@ class Document:
 
     def without_positions(self, text: str) -> Document:
         """This document with ``text`` (its file's) kept instead of its positions."""
-        return replace(self, positions={}, text=text)
+        return Document(self.path, self.data, {}, self.first_line, text)
 
     @property
     def shown_path(self) -> str:
@@ -119,14 +117,16 @@ _SEQUENCE_END, _MAPPING_END = yaml.SequenceEndEvent, yaml.MappingEndEvent
 
 
 class _TreeBuilder:
-    """Builds values from parser events, recording positions and refusing unsafe constructs.
+    """Builds values from parser events, refusing unsafe constructs and, with ``record_positions``, recording
+    the position of every node.
 
     This runs once per YAML node of every file, so it favours plain attribute tests over helpers."""
 
-    def __init__(self, events: list[yaml.Event], error: yaml.YAMLError | None):
+    def __init__(self, events: list[yaml.Event], error: yaml.YAMLError | None, *, record_positions: bool = True):
         self.next_event = iter(events).__next__
         self.error = error  # where the parser stopped, raised when the builder gets there
         self.positions: dict[JsonPath, Position] = {}
+        self.record_positions = record_positions
 
     def build_document(self) -> Any:
         try:
@@ -168,8 +168,9 @@ class _TreeBuilder:
         kind = event.__class__
         if kind is _ALIAS or event.anchor is not None or event.tag is not None or depth > MAX_DEPTH:
             self.refuse(event, depth)
-        mark = event.start_mark
-        self.positions[path] = Position(mark.line + 1, mark.column + 1, key_line, key_column)
+        if self.record_positions:
+            mark = event.start_mark
+            self.positions[path] = Position(mark.line + 1, mark.column + 1, key_line, key_column)
         if kind is _SCALAR:
             return _resolve_plain(event.value) if event.implicit[0] else event.value
         if kind is _SEQUENCE:
@@ -179,7 +180,7 @@ class _TreeBuilder:
             return items
         if kind is _MAPPING:
             return self.build_mapping(path, depth)
-        raise _Invalid(mark.line + 1, mark.column + 1, f"unexpected YAML construct {type(event).__name__}")
+        raise _Invalid(*_mark(event), f"unexpected YAML construct {type(event).__name__}")
 
     def build_mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
@@ -187,15 +188,17 @@ class _TreeBuilder:
             kind = event.__class__
             if kind is _ALIAS or event.anchor is not None or event.tag is not None or depth + 1 > MAX_DEPTH:
                 self.refuse(event, depth + 1)
-            mark = event.start_mark
-            key_line, key_column = mark.line + 1, mark.column + 1
             if kind is not _SCALAR:
-                raise _Invalid(key_line, key_column, "mapping keys must be plain text")
+                raise _Invalid(*_mark(event), "mapping keys must be plain text")
             key = event.value
             if event.implicit[0] and not isinstance(_resolve_plain(key), str):
-                raise _Invalid(key_line, key_column, f"mapping key '{key}' must be text; quote it")
+                raise _Invalid(*_mark(event), f"mapping key '{key}' must be text; quote it")
             if key in mapping:
-                raise _Invalid(key_line, key_column, f"duplicate key '{key}'")
+                raise _Invalid(*_mark(event), f"duplicate key '{key}'")
+            if self.record_positions:
+                key_line, key_column = _mark(event)
+            else:
+                key_line = key_column = None
             mapping[key] = self.build_node(self.next_event(), (*path, key), depth + 1, key_line, key_column)
         return mapping
 
@@ -258,10 +261,11 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> tuple[int, int, str]:
     return 1, 1, message
 
 
-def load_document(path: Path, data_root: Path | None = None, *,
-                  keep_positions: bool = True) -> tuple[Document | None, list[Problem]]:
+def load_document(path: Path, data_root: Path | None = None, *, keep_positions: bool = True,
+                  resolved_folders: dict[Path, Path] | None = None) -> tuple[Document | None, list[Problem]]:
     """Read one YAML file; return the document, or ``None`` and the problems that stopped it. Without
-    ``keep_positions`` the document keeps its text instead (see :class:`Document`)."""
+    ``keep_positions`` the document keeps its text instead (see :class:`Document`). ``resolved_folders``,
+    shared by the files of one load, saves resolving the same folder again."""
     shown = display_path(path)
 
     def fail(line: int, column: int, message: str) -> tuple[None, list[Problem]]:
@@ -270,10 +274,10 @@ def load_document(path: Path, data_root: Path | None = None, *,
     if data_root is not None:
         # Every file, not only links: a linked folder (data/products -> elsewhere) must not bring files in either.
         try:
-            target = path.resolve()
+            target = _resolved(path, resolved_folders if resolved_folders is not None else {})
         except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
             return fail(1, 1, "symbolic link cannot be followed (it points to itself or forms a loop)")
-        if not target.is_relative_to(data_root.resolve()):
+        if not target.is_relative_to(_resolved_folder(data_root, resolved_folders)):
             return fail(1, 1, f"symbolic link points outside the data folder (to {target})")
     try:
         size = path.stat().st_size
@@ -290,7 +294,7 @@ def load_document(path: Path, data_root: Path | None = None, *,
     if tabs:
         return None, [Problem(shown, line, column, "tab character in indentation; indent with spaces")
                       for line, column in tabs]
-    builder = _TreeBuilder(*_events(text))
+    builder = _TreeBuilder(*_events(text), record_positions=keep_positions)
     try:
         data = builder.build_document()
     except _Invalid as exc:
@@ -304,6 +308,19 @@ def load_document(path: Path, data_root: Path | None = None, *,
         return fail(1, 1, f"a data file must hold a YAML mapping (key: value pairs), found {kind}")
     document = Document(path, data, builder.positions, text.split("\n", 1)[0].rstrip("\r"))
     return (document if keep_positions else document.without_positions(text)), []
+
+
+def _resolved(path: Path, resolved_folders: dict[Path, Path]) -> Path:
+    """``path.resolve()``, its folder resolved once for all its files (resolving costs a system call per part)."""
+    return path.resolve() if path.is_symlink() else _resolved_folder(path.parent, resolved_folders) / path.name
+
+
+def _resolved_folder(folder: Path, resolved_folders: dict[Path, Path] | None) -> Path:
+    if resolved_folders is None:
+        return folder.resolve()
+    if folder not in resolved_folders:
+        resolved_folders[folder] = folder.resolve()
+    return resolved_folders[folder]
 
 
 def find_data_files(data_root: Path, directories: list[str], files: list[str]) -> tuple[list[Path], list[Problem]]:
@@ -331,29 +348,16 @@ def find_data_files(data_root: Path, directories: list[str], files: list[str]) -
     return found, problems
 
 
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Loading builds hundreds of thousands of dicts, lists and tuples and no reference cycle. Python's cycle
-    collector, set off by every few hundred new containers, would walk the growing heap again and again:
-    half of the loading time at N = 1,000, and a share that grows with N."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load_documents(paths: list[Path], data_root: Path, *, split: bool = False) -> tuple[list[Document], list[Problem]]:
-    """Load every file; a broken file is reported and left out, the others still load. With ``split``, a
-    forked process loads every other file (see kb.forked), and documents keep their text, not positions."""
-    resolved_root = data_root.resolve()  # once, not once per file
+    """Load every file; a broken file is reported and left out, the others still load. Documents keep their
+    text, not positions (see :class:`Document`). With ``split``, a forked process loads every other file
+    (see kb.forked)."""
+    resolved_folders: dict[Path, Path] = {}
     documents: list[Document] = []
     problems: list[Problem] = []
-    with _cycle_collection_paused():
-        loaded = map_in_two_processes(lambda path: load_document(path, resolved_root, keep_positions=not split),
-                                      paths, split=split)
+    loaded = map_in_two_processes(lambda path: load_document(path, data_root, keep_positions=False,
+                                                             resolved_folders=resolved_folders),
+                                  paths, split=split)
     for document, found in loaded:
         problems.extend(found)
         if document is not None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb.collector import cycle_collection_paused
 from kb.load import find_data_files, load_documents
 from kb.model import KnowledgeBase, build_knowledge_base
 from kb.problems import DataError, Problem
@@ -21,8 +22,9 @@ def check_data(data_root: Path, *, split: bool = False) -> tuple[ValidationResul
     schemas = load_schemas(data_root / "schema")
     directories = [t.directory for t in schemas.entity_types.values()]
     paths, problems = find_data_files(data_root, directories, list(schemas.collection_files))
-    documents, load_problems = load_documents(paths, data_root, split=split)
-    result = validate_documents(documents, data_root, schemas, split=split)
+    with cycle_collection_paused():
+        documents, load_problems = load_documents(paths, data_root, split=split)
+        result = validate_documents(documents, data_root, schemas, split=split)
     all_problems = sorted(set(problems + load_problems + result.problems))
     return result, all_problems, schemas
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,16 @@ def display_path(path: Path) -> str:
 
     Symbolic links are not followed first, so a linked file or folder is shown where it sits in ``data/``.
     """
-    cwd = Path.cwd().resolve()
-    for candidate in (Path(os.path.abspath(path)), path.parent.resolve() / path.name):
-        if candidate.is_relative_to(cwd):
-            return str(candidate.relative_to(cwd))
-    return str(path)
+    folder = _display_folder(os.getcwd(), str(path.parent))
+    return str(path) if folder is None else os.path.join(folder, path.name) if folder else path.name
+
+
+@functools.lru_cache(maxsize=1024)  # thousands of files share a few folders; resolving one costs a system call per part
+def _display_folder(cwd: str, folder: str) -> str | None:
+    """``folder`` relative to ``cwd`` ("" for the same folder), first as written, then resolved; None if outside."""
+    real_cwd = Path(cwd).resolve()
+    for candidate in (Path(os.path.abspath(folder)), Path(folder).resolve()):
+        if candidate.is_relative_to(real_cwd):
+            relative = str(candidate.relative_to(real_cwd))
+            return "" if relative == "." else relative
+    return None

@@ -1,0 +1,26 @@
+"""Python's cycle collector paused while a stage builds many objects and no cycles worth collecting early.
+
+The collector is set off by every few hundred new containers and, every so often, walks every object the
+process holds. Loading builds hundreds of thousands of dicts, lists and tuples and no reference cycle;
+rendering builds as many short-lived ones (the few cycles Jinja's contexts make wait until the stage ends).
+With the collector running, walking the growing heap again and again was a third to a half of each stage's
+time at N = 1,000, and a share that grows with N.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Run the block with the cycle collector off; it is switched back on (if it was on) however it ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
