@@ -1,10 +1,9 @@
-"""Python's cycle collector paused while a stage builds many objects and no cycles worth collecting early.
+"""Python's cycle collector paused while loading and checking the data, which make no reference cycles.
 
 The collector is set off by every few hundred new containers and, every so often, walks every object the
-process holds. Loading builds hundreds of thousands of dicts, lists and tuples and no reference cycle;
-rendering builds as many short-lived ones (the few cycles Jinja's contexts make wait until the stage ends).
-With the collector running, walking the growing heap again and again was a third to a half of each stage's
-time at N = 1,000, and a share that grows with N.
+process holds. Loading builds hundreds of thousands of dicts, lists and tuples; with the collector running,
+walking the growing heap again and again was half of serial loading time at N = 1,000, and a share that
+grows with N. (Rendering was measured too: pausing it there made no difference.)
 """
 
 from __future__ import annotations
