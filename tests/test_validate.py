@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from kb.pipeline import check_data, load_knowledge_base
 from kb.problems import DataError
+from kb.validate import _markup_problems, _might_hold_markup
 
 from tests.conftest import write
 
@@ -183,3 +184,18 @@ def test_grade_table_row_with_the_wrong_number_of_cells_is_an_error(data_root):
     assert problems_of(data_root) == [
         f"{challenge}:11:7: error: grading.rows[0]: has 4 cells but the table has 2 columns "
         "(quote cells that hold commas)"]
+
+
+@pytest.mark.parametrize("text", [
+    "[x](JavaScript:alert(1))", "[x](vbscript :msgbox)", "[x](DATA:text/html,hi)", "[x](file:/etc/passwd)",
+    "javaſcript: is still a script scheme", "vbscrıpt: too", "\n[ref]: https://example.org", "[^1] note",
+    "control \x07 character", "TODO", "a {: .x} b", "-8<- x",
+])
+def test_the_quick_pre_check_lets_every_unsafe_text_through_to_the_full_checks(text):
+    # The quick test only decides whether the full markup checks run: it must never clear unsafe text.
+    assert list(_markup_problems(text)) or text.strip().startswith("TODO")
+    assert _might_hold_markup(text)
+
+
+def test_the_quick_pre_check_clears_ordinary_prose():
+    assert not _might_hold_markup("Grade 3 or higher CRS: 22 of 100 patients (CI not given) in the data cut-off [@x].")

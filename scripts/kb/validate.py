@@ -175,15 +175,26 @@ _FORBIDDEN_MARKUP = [
 ]
 
 
-# A cheap test that text might hold something the markup checks look for (a superset of them: every
-# pattern needs one of these characters or words). Most text holds none and is cleared in one search.
-_SUSPECT = re.compile(r"[<{}%#\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|TODO|(?i:script|data|file)\s*:|\[\^|^\s*\[[^\]]+\]:",
-                      re.MULTILINE)
+_SUSPECT_CHARACTERS = re.compile(r"[<{}%#\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCHEME_WORD = re.compile(r"(?i:script|data|file)\s*:")
+
+
+def _might_hold_markup(text: str) -> bool:
+    """A cheap test that text might hold something the markup checks look for (a superset of them: every
+    pattern needs one of these characters or words). Most text holds none and is cleared here: one search
+    for a character class and a few substring tests are several times faster than one regex of them all."""
+    if _SUSPECT_CHARACTERS.search(text) or "TODO" in text or "[^" in text or "]:" in text:
+        return True
+    if ":" not in text:
+        return False
+    # casefold() finds every letter the case-insensitive pattern matches but the dotless i.
+    words = text.casefold().replace("\u0131", "i")
+    return ("script" in words or "data" in words or "file" in words) and _SCHEME_WORD.search(text) is not None
 
 
 def text_problems(text: str, kind: str) -> Iterator[str]:
     """Why ``text`` is unsafe to publish as ``kind`` ('plain' or 'markdown') text; nothing if it is fine."""
-    if _SUSPECT.search(text):
+    if _might_hold_markup(text):
         if text.strip().startswith("TODO"):
             yield "placeholder 'TODO' not filled in"
             return
@@ -271,26 +282,28 @@ def _consts_as_enums(schema: Any) -> Any:
     return {key: _consts_as_enums(value) for key, value in schema.items()}
 
 
-def _custom_nodes(schema: Any, instance: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any, dict]]:
-    """Each value of ``instance`` whose (inlined) schema carries a custom keyword: its path, it, that schema."""
+CustomNode = tuple[JsonPath, Any, dict]
+
+
+def _custom_nodes(schema: Any, instance: Any, path: JsonPath = (), found: list[CustomNode] | None = None
+                  ) -> list[CustomNode]:
+    """Each value of ``instance`` whose (inlined) schema carries a custom keyword: its path, it, that schema.
+    (Runs once per value of every file: it appends to one list rather than yielding through every level.)"""
+    found = [] if found is None else found
     if not isinstance(schema, dict):
-        return
+        return found
     if "x-text" in schema or "x-references" in schema or "x-not-future" in schema:  # _CUSTOM_KEYWORDS
-        yield path, instance, schema
+        found.append((path, instance, schema))
     if isinstance(instance, dict):
         properties = schema.get("properties", {})
+        additional = schema.get("additionalProperties")
         for key, value in instance.items():
-            yield from _custom_nodes(properties.get(key, schema.get("additionalProperties")), value, (*path, key))
+            _custom_nodes(properties.get(key, additional), value, (*path, key), found)
     elif isinstance(instance, list):
         items = schema.get("items")
         for index, value in enumerate(instance):
-            yield from _custom_nodes(items, value, (*path, index))
-
-
-def _references_in(nodes: list[tuple[JsonPath, Any, dict]]) -> Iterator[tuple[JsonPath, str, str]]:
-    for path, instance, schema in nodes:
-        if isinstance(instance, str):
-            yield from _references_of(path, instance, schema)
+            _custom_nodes(items, value, (*path, index), found)
+    return found
 
 
 def _references_of(path: JsonPath, text: str, schema: dict) -> Iterator[tuple[JsonPath, str, str]]:
@@ -342,14 +355,27 @@ class _Checker:
                 if message:
                     yield ValidationError(message, validator="x-references")
 
-    def errors(self, instance: Any, schema: dict) -> Iterator[ValidationError]:
-        """What the custom keywords of ``schema`` find wrong with ``instance``."""
-        if "x-references" in schema:
-            yield from self.x_references(None, schema["x-references"], instance, schema)
-        if "x-text" in schema:
-            yield from self.x_text(None, schema["x-text"], instance, schema)
-        if "x-not-future" in schema:
-            yield from self.x_not_future(None, schema["x-not-future"], instance, schema)
+    def scan(self, nodes: list[CustomNode]) -> tuple[list[tuple[JsonPath, str, str]], bool]:
+        """The (path, id, type) references the custom-keyword nodes make, in document order, and whether
+        their custom keywords all hold. Only the verdict is needed: a document that fails is checked again by
+        jsonschema, whose keyword functions above give the messages."""
+        references: list[tuple[JsonPath, str, str]] = []
+        holds = True
+        for path, instance, schema in nodes:
+            if not isinstance(instance, str):  # a wrong type: the schema check reports it
+                continue
+            if "x-references" in schema:
+                references.append((path, instance, schema["x-references"]))
+                holds = holds and self.reference_error(instance, schema["x-references"]) is None
+            elif schema.get("x-text") == "markdown":
+                for target_type, value in markdown_links(instance):
+                    references.append((path, value, target_type))
+                    holds = holds and self.reference_error(value, target_type) is None
+            if holds and "x-text" in schema:
+                holds = next(text_problems(instance, schema["x-text"]), None) is None
+            if holds and schema.get("x-not-future"):
+                holds = next(self.x_not_future(None, True, instance, schema), None) is None
+        return references, holds
 
     def x_not_future(self, validator: Any, enabled: bool, instance: Any, schema: dict) -> Iterator[ValidationError]:
         if enabled and isinstance(instance, str):
@@ -531,30 +557,30 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
             for name in {*schemas.collection_files.values(), *(t.schema_file for t in schemas.entity_types.values())}
             if name in schemas.inlined}
 
-    def check(document: Document, schema_file: str) -> tuple[list[Problem], list[tuple[JsonPath, Any, dict]] | None]:
-        """The document's schema problems, and its custom-keyword nodes (None without the fast path)."""
+    def check(document: Document, schema_file: str) -> tuple[list[Problem], list[tuple[JsonPath, str, str]] | None]:
+        """The document's schema problems, and the references it makes (None without the fast path)."""
         schema = schemas.inlined.get(schema_file)
         validate = fast.get(schema_file)
-        nodes = None
+        references = None
         if validate is not None and schema is not None:
-            nodes = list(_custom_nodes(schema, document.data))
+            references, holds = checker.scan(_custom_nodes(schema, document.data))
             try:
-                validate(document.data)
+                if holds:
+                    validate(document.data)
+                    return [], references
             except fastjsonschema.JsonSchemaException:
                 pass
-            else:
-                if not any(error for _, instance, node in nodes for error in checker.errors(instance, node)):
-                    return [], nodes
-        return [_schema_problem(document, e) for e in compiled[schema_file].iter_errors(document.data)], nodes
+        return [_schema_problem(document, e) for e in compiled[schema_file].iter_errors(document.data)], references
 
     def check_entity(item: tuple[str, tuple[str, Document]]) -> tuple[list[Problem], list[Reference]]:
         entity_id, (type_name, document) = item
         schema_file = schemas.entity_types[type_name].schema_file
-        found_problems, nodes = check(document, schema_file)
+        found_problems, found = check(document, schema_file)
         found_problems.extend(_staleness_warnings(document, today))
         found_problems.extend(_schema_line_warnings(document, f"../schema/{schema_file}"))
         found_problems.extend(_table_problems(document))
-        found = _references_in(nodes) if nodes is not None else find_references(schemas, schema_file, document.data)
+        if found is None:
+            found = list(find_references(schemas, schema_file, document.data))
         return found_problems, [Reference(entity_id, path, target, target_type) for path, target, target_type in found]
 
     references: list[Reference] = []
