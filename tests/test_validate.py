@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import fastjsonschema
 import pytest
+from kb.load import load_document
 from kb.pipeline import check_data, load_knowledge_base
 from kb.problems import DataError
-from kb.validate import _markup_problems, _might_hold_markup
+from kb.validate import _fast_validator, _markup_problems, _might_hold_markup, load_schemas
 
 from tests.conftest import write
 
@@ -199,3 +202,17 @@ def test_the_quick_pre_check_lets_every_unsafe_text_through_to_the_full_checks(t
 
 def test_the_quick_pre_check_clears_ordinary_prose():
     assert not _might_hold_markup("Grade 3 or higher CRS: 22 of 100 patients (CI not given) in the data cut-off [@x].")
+
+
+def test_every_schema_that_governs_files_has_a_compiled_check_that_refuses_what_the_schema_refuses(data_root):
+    schemas = load_schemas(data_root / "schema")
+    governing = {*schemas.collection_files.values(), *(t.schema_file for t in schemas.entity_types.values())}
+    compiled = {name: _fast_validator(json.dumps(schemas.inlined[name], sort_keys=True)) for name in governing}
+    assert all(compiled.values()), "a schema fell back to the slow check alone"
+    product = load_document(data_root / "products" / "tisagenlecleucel.yaml")[0].data
+    compiled["product.schema.json"](product)
+    figure = next(f for f in product["figures"] if f.get("category") == "efficacy")
+    figure["category"] = "toxicity"  # an `if` whose `then` now requires a grading scale
+    figure.pop("grading_scale", None)
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        compiled["product.schema.json"](product)
