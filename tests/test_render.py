@@ -6,7 +6,7 @@ import re
 
 import pytest
 from kb.pipeline import load_knowledge_base
-from kb.render import format_figure_value, plain, render_entity_page, render_site_pages
+from kb.render import _environment, format_figure_value, plain, render_entity_page, render_site_pages
 
 
 @pytest.fixture
@@ -168,3 +168,13 @@ def test_citations_in_one_place_form_one_group_separated_by_commas(kb):
     marks = PageContext(kb, "index.md").cite(["label-page", "maude-2018-nejm"])
     assert marks.startswith('<sup class="kb-cite"><a class="footnote-ref"') and marks.endswith("</a></sup>")
     assert re.findall(r">(\d+)</a>(,?)", marks) == [("1", ","), ("2", "")]
+
+
+def test_templates_read_a_data_field_by_name_and_a_missing_one_is_undefined():
+    template = _environment().from_string("{{ d.name }}|{{ d.missing is defined }}")
+    assert template.render(d={"name": "Tisagenlecleucel"}) == "Tisagenlecleucel|False"
+
+
+def test_a_data_field_named_like_a_dict_method_does_not_hide_the_method():
+    template = _environment().from_string("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}")
+    assert template.render(d={"items": "x", "a": 1}) == "items=x;a=1;"

@@ -49,19 +49,15 @@ class Entity:
     document: Document = field(repr=False)
     source_path: str = ""  # e.g. data/products/tisagenlecleucel.yaml, for edit links
     cited_sources: list[str] = field(default_factory=list)
+    # Set once rather than computed on each use: every page reads dozens of other entities' names and paths.
+    name: str = field(init=False)
+    page_path: str = field(init=False)  # where the rendered Markdown lives inside the docs tree
+    url: str = field(init=False)
 
-    @property
-    def name(self) -> str:
-        return self.data["name"]
-
-    @property
-    def page_path(self) -> str:
-        """Where the rendered Markdown lives inside the docs tree."""
-        return f"{self.type.plural}/{self.id}.md"
-
-    @property
-    def url(self) -> str:
-        return f"{self.type.plural}/{self.id}/"
+    def __post_init__(self) -> None:
+        self.name = self.data["name"]
+        self.page_path = f"{self.type.plural}/{self.id}.md"
+        self.url = f"{self.type.plural}/{self.id}/"
 
 
 @dataclass

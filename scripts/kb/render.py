@@ -313,9 +313,23 @@ def description_of(entity: Entity) -> str:
     return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
 
 
+class _Environment(jinja2.Environment):
+    """Templates read data mappings as ``d.field``. Jinja tries an attribute first and the key only after the
+    attribute lookup has failed, raising and catching an exception each time: here a data mapping's key is
+    looked up first (a name that is also a dict method, like ``items``, still means the method)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if obj.__class__ is dict and attribute in obj and attribute not in _DICT_METHODS:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_DICT_METHODS = frozenset(dir(dict))
+
+
 @cache
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
+    environment = _Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         auto_reload=False,  # templates are code: read once per process, not checked on disk for every page
         autoescape=False,  # Markdown output; data text is escaped by the plain/md filters instead
