@@ -23,9 +23,12 @@ class Source:
 
     id: str
     data: dict[str, Any]
+    links: list[tuple[str, str]] = field(init=False)  # set once: the bibliography and every page list them
 
-    @property
-    def links(self) -> list[tuple[str, str]]:
+    def __post_init__(self) -> None:
+        self.links = self._links()
+
+    def _links(self) -> list[tuple[str, str]]:
         """(label, URL) pairs, most authoritative first."""
         links = []
         if "pmid" in self.data:

@@ -327,6 +327,7 @@ class _Environment(jinja2.Environment):
 _DICT_METHODS = frozenset(dir(dict))
 
 
+
 @cache
 def _environment() -> jinja2.Environment:
     environment = _Environment(
