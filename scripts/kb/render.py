@@ -327,7 +327,6 @@ class _Environment(jinja2.Environment):
 _DICT_METHODS = frozenset(dir(dict))
 
 
-
 @cache
 def _environment() -> jinja2.Environment:
     environment = _Environment(
