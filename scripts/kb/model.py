@@ -23,12 +23,12 @@ class Source:
 
     id: str
     data: dict[str, Any]
-    links: list[tuple[str, str]] = field(init=False)  # set once: the bibliography and every page list them
+    links: tuple[tuple[str, str], ...] = field(init=False)  # set once: the bibliography and every page list them
 
     def __post_init__(self) -> None:
         self.links = self._links()
 
-    def _links(self) -> list[tuple[str, str]]:
+    def _links(self) -> tuple[tuple[str, str], ...]:
         """(label, URL) pairs, most authoritative first."""
         links = []
         if "pmid" in self.data:
@@ -39,7 +39,7 @@ class Source:
             links.append((self.data["nct"], f"https://clinicaltrials.gov/study/{self.data['nct']}"))
         if "url" in self.data:
             links.append(("Web page" if links else "Link", self.data["url"]))
-        return links
+        return tuple(links)
 
 
 @dataclass

@@ -226,9 +226,7 @@ class PageContext:
     def source_html(self, source_id: str) -> str:
         """A bibliography entry as HTML: the citation and its links."""
         source = self.kb.sources[source_id]
-        links = " · ".join(f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
-                           for label, url in source.links if _SAFE_URL.fullmatch(url))
-        return f"{html.escape(source.data['citation'], quote=False)} {links}".strip()
+        return _source_html(source.data["citation"], source.links)
 
     def source_line(self, source_id: str) -> str:
         """A bibliography entry as one line of Markdown: the citation and its links."""
@@ -282,6 +280,13 @@ class PageContext:
         if _SAFE_URL.fullmatch(target) and not match.group("image"):
             return f"[{label}]({target})"
         return plain(match.group("label"))  # anything else loses its link and keeps its words
+
+
+@functools.lru_cache(maxsize=8192)  # every page lists its sources, and the same sources recur on many pages
+def _source_html(citation: str, links: tuple[tuple[str, str], ...]) -> str:
+    shown = " · ".join(f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
+                       for label, url in links if _SAFE_URL.fullmatch(url))
+    return f"{html.escape(citation, quote=False)} {shown}".strip()
 
 
 def humanize(value: str) -> str:
