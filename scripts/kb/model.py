@@ -110,6 +110,10 @@ class KnowledgeBase:
 
     def last_reviewed(self) -> str:
         """The most recent review of any entity: when pages built from all the data were last checked."""
+        return self._last_reviewed
+
+    @cached_property
+    def _last_reviewed(self) -> str:  # once, not once per index page: there are more of those as N grows
         return max((e.data["last_reviewed"] for e in self.entities.values()), default="")
 
     def tagged(self) -> dict[str, list[Entity]]:

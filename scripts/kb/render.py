@@ -125,6 +125,10 @@ def relative_link(from_page: str, to_page: str) -> str:
 
 @functools.lru_cache(maxsize=65536)  # pages link to the same pages from the same folders over and over
 def _relative_link(from_folder: str, to_page: str) -> str:
+    return _relative_path(from_folder, to_page)
+
+
+def _relative_path(from_folder: str, to_page: str) -> str:
     start, target = from_folder.split("/") if from_folder else [], to_page.split("/")
     if "" in target or "." in target or ".." in target or "" in start or "." in start or ".." in start:
         return posixpath.relpath(to_page, from_folder or ".")
@@ -149,8 +153,9 @@ def page_url(page_path: str) -> str:
 def relative_url(from_page: str, to_page: str) -> str:
     """A link from one page to another as it must appear in HTML, which MkDocs does not rewrite."""
     here, there = page_url(from_page), page_url(to_page)
-    # A file name no page has ("\0") turns the directory-to-directory question into relative_link's.
-    return relative_link(here + "\0", there + "\0")[:-1] or "./"
+    # A file name no page has ("\0") turns the directory-to-directory question into relative_link's. Not
+    # through its cache: each page's own folder is asked once, and would push the useful entries out.
+    return _relative_path(here.removesuffix("/"), there + "\0")[:-1] or "./"
 
 
 _INLINE_MARKUP = re.compile(
