@@ -162,6 +162,20 @@ def test_html_links_use_the_directory_urls_mkdocs_gives_pages(from_page, to_page
     assert relative_url(from_page, to_page) == expected
 
 
+def test_html_links_between_any_two_pages_agree_with_the_path_arithmetic_of_the_standard_library():
+    import itertools
+    import posixpath
+
+    from kb.render import page_url, relative_url
+
+    pages = ["index.md", "about.md", "trials/index.md", "trials/a.md", "trials/b.md", "trials/page_2.md",
+             "products/x.md", "reference/sources.md", "reference/sources_2.md", "a/b/c.md", "a/b/index.md",
+             "a/index.md"]
+    for from_page, to_page in itertools.product(pages, pages):
+        expected = posixpath.relpath(page_url(to_page) or ".", page_url(from_page) or ".")
+        assert relative_url(from_page, to_page) == ("./" if expected == "." else expected + "/"), (from_page, to_page)
+
+
 def test_citations_in_one_place_form_one_group_separated_by_commas(kb):
     from kb.render import PageContext
 

@@ -153,8 +153,11 @@ def page_url(page_path: str) -> str:
 def relative_url(from_page: str, to_page: str) -> str:
     """A link from one page to another as it must appear in HTML, which MkDocs does not rewrite."""
     here, there = page_url(from_page), page_url(to_page)
-    # A file name no page has ("\0") turns the directory-to-directory question into relative_link's. Not
-    # through its cache: each page's own folder is asked once, and would push the useful entries out.
+    # A file name no page has ("\0") turns the directory-to-directory question into relative_link's.
+    if here and not there.startswith(here):
+        # Anywhere outside this page's folder is one level up and then as seen from the folder above, which
+        # the pages beside this one share (so the cache holds one entry per folder and target, not per page).
+        return "../" + _relative_link(here[:-1].rpartition("/")[0], there + "\0")[:-1]
     return _relative_path(here.removesuffix("/"), there + "\0")[:-1] or "./"
 
 
