@@ -199,13 +199,14 @@ def text_problems(text: str, kind: str) -> Iterator[str]:
             yield "placeholder 'TODO' not filled in"
             return
         yield from _markup_problems(text)
-    if "[" not in text:  # no link, image or citation
-        return
+    # A link or image needs "](" and a citation "[@": most text has neither, or no link, and the link pattern
+    # (which may start with "!") is searched for at every character.
+    has_link, has_citation = "](" in text, "[@" in text
     if kind == "plain":
-        if LINK.search(text) or CITATION.search(text):
+        if (has_link and LINK.search(text)) or (has_citation and CITATION.search(text)):
             yield "links and citations are not allowed in a plain-text field"
         return
-    for match in LINK.finditer(text):
+    for match in LINK.finditer(text) if has_link else ():
         if match.group("image"):
             yield "images are not allowed in text"
         target = match.group("target")
@@ -228,10 +229,10 @@ def _markup_problems(text: str) -> Iterator[str]:
 
 def markdown_links(text: str) -> Iterator[tuple[str, str]]:
     """The (kind, id) pairs a Markdown text refers to: entity links and source citations."""
-    for match in LINK.finditer(text):
+    for match in LINK.finditer(text) if "](" in text else ():  # see text_problems
         if match.group("target").startswith(ENTITY_PREFIX):
             yield "entity", match.group("target").removeprefix(ENTITY_PREFIX)
-    for match in CITATION.finditer(text):
+    for match in CITATION.finditer(text) if "[@" in text else ():
         yield "source", match.group("cite")
 
 
