@@ -8,15 +8,18 @@ from pathlib import Path
 
 import pytest
 from kb.bench import generate_dataset
-from kb.forked import ENOUGH_TO_SPLIT, Forked, map_in_two_processes
+from kb.forked import ENOUGH_TO_SPLIT, LEFT_BY_CHILD, Forked, map_in_two_processes
 from kb.pipeline import check_data, load_knowledge_base
 from kb.render import render_site_pages
 
 
-def test_every_other_item_is_computed_in_another_process():
+def test_every_other_item_is_computed_in_another_process_but_for_the_last_of_them():
     pids = map_in_two_processes(lambda _: os.getpid(), range(ENOUGH_TO_SPLIT))
+    theirs = pids[1::2]
+    left = len(theirs) // LEFT_BY_CHILD
     assert set(pids[::2]) == {os.getpid()}
-    assert len(set(pids[1::2])) == 1 and pids[1] != os.getpid()
+    assert len(set(theirs[:-left])) == 1 and theirs[0] != os.getpid()
+    assert set(theirs[-left:]) == {os.getpid()}  # done here while the child hands its results back
 
 
 def test_the_results_keep_the_order_of_the_items():

@@ -24,6 +24,7 @@ U = TypeVar("U")
 log = logging.getLogger("mkdocs.plugins.kb")
 # Below this many items, a second process costs more than it saves.
 ENOUGH_TO_SPLIT = 200
+LEFT_BY_CHILD = 20  # one in this many of the child's items is done by the parent instead (see map_in_two_processes)
 
 
 class Forked(Generic[T]):
@@ -99,16 +100,22 @@ def map_in_two_processes(function: Callable[[T], U], items: Sequence[T], *, spli
     some kinds cost more). ``function`` must not rely on side effects: the child's are lost."""
     if not split or len(items) < ENOUGH_TO_SPLIT:
         return [function(item) for item in items]
-    child = Forked.start(lambda: [function(item) for item in items[1::2]])
+    their_share = items[1::2]
+    # The child leaves the last twentieth of its share to this process: handing its results back takes
+    # about that long, time this process can use. (So callers put any few large items first.)
+    handed_back = len(their_share) - len(their_share) // LEFT_BY_CHILD
+    child = Forked.start(lambda: [function(item) for item in their_share[:handed_back]])
     try:
         results: list[U] = [function(item) for item in items[::2]]
+        tail = [function(item) for item in their_share[handed_back:]]
     except BaseException:  # an error or Ctrl-C here: the child's work is not wanted any more
         if child is not None:
             child.stop()
         raise
     theirs = child.result() if child is not None else None
     if theirs is None:
-        theirs = [function(item) for item in items[1::2]]
+        theirs = [function(item) for item in their_share[:handed_back]]
+    theirs = theirs + tail
     merged: list[U] = [None] * len(items)  # type: ignore[list-item]
     merged[::2], merged[1::2] = results, theirs
     return merged

@@ -419,14 +419,18 @@ def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] 
                     for page_path, listed, pagination in list_pages(f"{entity_type.plural}/index.md", entities))
         jobs.extend((entity.page_path, functools.partial(render_entity_page, knowledge_base, entity))
                     for entity in entities)
+    collection_jobs: list[tuple[str, Callable[[], str]]] = []
     for page_path, template_name in COLLECTION_PAGES.items():
         if page_path == BIBLIOGRAPHY:
-            jobs.extend((path, functools.partial(render_collection_page, knowledge_base, path,
-                                                 {**context, "source_ids": ids, "pagination": pagination},
-                                                 template_name))
-                        for path, ids, pagination in list_pages(page_path, sorted(knowledge_base.sources)))
+            collection_jobs.extend((path, functools.partial(render_collection_page, knowledge_base, path,
+                                                            {**context, "source_ids": ids, "pagination": pagination},
+                                                            template_name))
+                                   for path, ids, pagination in list_pages(page_path, sorted(knowledge_base.sources)))
         else:
-            jobs.append((page_path, functools.partial(render_collection_page, knowledge_base, page_path, context)))
-    rendered = map_in_two_processes(lambda job: job[1](), jobs, split=split)
-    pages = {path: page for (path, _), page in zip(jobs, rendered, strict=True)}
-    return pages
+            collection_jobs.append((page_path, functools.partial(render_collection_page, knowledge_base, page_path,
+                                                                 context)))
+    # The pages built from all the data, a few large ones, go first: the two processes share them out, and
+    # the many small entity pages at the end even out the rest (see map_in_two_processes).
+    rendered = map_in_two_processes(lambda job: job[1](), collection_jobs + jobs, split=split)
+    pages = {path: page for (path, _), page in zip(collection_jobs + jobs, rendered, strict=True)}
+    return {path: pages[path] for path, _ in jobs + collection_jobs}
