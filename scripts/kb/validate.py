@@ -139,6 +139,10 @@ class Reference(NamedTuple):  # a tuple: tens of thousands are made, several tim
     target_type: str
 
 
+# Reference(...) runs the named tuple's __new__ written in Python; tuple.__new__ builds the same in C.
+_new_reference = functools.partial(tuple.__new__, Reference)
+
+
 @dataclass
 class IdIndex:
     """Every id the data defines, by type."""
@@ -608,7 +612,7 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
     for (entity_id, _), (found_problems, found) in zip(items, map_in_two_processes(check_entity, items, split=split),
                                                         strict=True):
         problems.extend(found_problems)
-        references.extend(Reference(entity_id, path, target, target_type) for path, target, target_type in found)
+        references.extend(_new_reference((entity_id, *reference)) for reference in found)
     for file_name, document in sorted(collections.items()):
         problems.extend(check(document, schemas.collection_files[file_name])[0])
         problems.extend(_schema_line_warnings(document, f"schema/{schemas.collection_files[file_name]}"))
