@@ -1,4 +1,5 @@
-"""Python's cycle collector paused while loading and checking the data, which make no reference cycles.
+"""Python's cycle collector paused while loading and checking the data and building the model, which make no
+reference cycles.
 
 The collector is set off by every few hundred new containers and, every so often, walks every object the
 process holds. Loading builds hundreds of thousands of dicts, lists and tuples; with the collector running,

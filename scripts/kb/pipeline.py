@@ -55,4 +55,5 @@ def load_knowledge_base(data_root: Path, *, strict: bool = False, split: bool = 
     blocking = [p for p in problems if p.is_error or strict]
     if blocking or result is None:
         raise DataError(blocking)
-    return build_knowledge_base(result, schemas, problems)
+    with cycle_collection_paused():  # tens of thousands of new objects, no cycles (see kb.collector)
+        return build_knowledge_base(result, schemas, problems)
