@@ -141,6 +141,7 @@ def _relative_path(from_folder: str, to_page: str) -> str:
     return "/".join([".."] * (len(start) - common) + target[common:]) or "."
 
 
+@functools.lru_cache(maxsize=65536)  # each page's URL is asked for by every page that links to it
 def page_url(page_path: str) -> str:
     """The URL path of a docs page under MkDocs' directory URLs: ``a/b.md`` -> ``a/b/``, ``a/index.md`` -> ``a/``."""
     stem = page_path.removesuffix(".md")
@@ -332,8 +333,14 @@ class _Environment(jinja2.Environment):
     looked up first (a name that is also a dict method, like ``items``, still means the method)."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if obj.__class__ is dict and attribute in obj and attribute not in _DICT_METHODS:
-            return obj[attribute]
+        if obj.__class__ is dict:
+            if attribute in obj and attribute not in _DICT_METHODS:
+                return obj[attribute]
+        else:  # what Jinja does first, without the extra call
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
         return super().getattr(obj, attribute)
 
 
