@@ -192,3 +192,19 @@ def test_templates_read_a_data_field_by_name_and_a_missing_one_is_undefined():
 def test_a_data_field_named_like_a_dict_method_does_not_hide_the_method():
     template = _environment().from_string("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}")
     assert template.render(d={"items": "x", "a": 1}) == "items=x;a=1;"
+
+
+def test_a_template_function_that_asks_for_the_context_still_gets_it():
+    import jinja2
+
+    @jinja2.pass_context
+    def current_page(context):
+        return context["page_path"]
+
+    template = _environment().from_string("{{ f() }}|{% for i in [1] %}{% set x = i %}{{ f() }}{% endfor %}")
+    assert template.render(f=current_page, page_path="x.md") == "x.md|x.md"
+
+
+def test_plain_functions_are_called_with_their_arguments_inside_loops_too():
+    template = _environment().from_string("{% for i in [1, 2] %}{% set y = i %}{{ double(y) }},{% endfor %}")
+    assert template.render(double=lambda value: value * 2) == "2,4,"

@@ -20,6 +20,7 @@ import html
 import json
 import posixpath
 import re
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -347,6 +348,23 @@ class _Environment(jinja2.Environment):
 _DICT_METHODS = frozenset(dir(dict))
 
 
+class _Context(jinja2.runtime.Context):
+    """Every call in a template goes through ``Context.call``, which first looks for marks asking for the
+    context to be passed in: several lookups, for dozens of calls per page. Plain functions and methods
+    without such a mark (the page's own helpers) are called directly."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if __obj.__class__ in _PLAIN_CALLABLES and not hasattr(__obj, "jinja_pass_arg"):
+            if kwargs:  # what Jinja adds for callables that take the context, dropped as Jinja does
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
+
+
+_PLAIN_CALLABLES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
 @cache
 def _environment() -> jinja2.Environment:
     environment = _Environment(
@@ -358,6 +376,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.context_class = _Context
     environment.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize,
                                number=format_number)
     environment.globals.update(front_matter=front_matter, description_of=description_of)
