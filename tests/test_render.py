@@ -208,3 +208,12 @@ def test_a_template_function_that_asks_for_the_context_still_gets_it():
 def test_plain_functions_are_called_with_their_arguments_inside_loops_too():
     template = _environment().from_string("{% for i in [1, 2] %}{% set y = i %}{{ double(y) }},{% endfor %}")
     assert template.render(double=lambda value: value * 2) == "2,4,"
+
+
+@pytest.mark.parametrize("text", ["a # b", "{#x#}", "50% < 60% & more > less", "line\nbreak", "\\*_[link](x)!|~^`+",
+                                  "{{ }}", "plain words", "&#123;"])
+def test_plain_text_is_escaped_for_markdown_first_and_html_second(text):
+    markdown_escaped = re.sub(r"([\\`*_\[\]()#+!|~^])", r"\\\1", text)
+    html_escaped = "".join({"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}.get(c, c)
+                           for c in markdown_escaped)
+    assert plain(text) == html_escaped.replace("\n", " ")
