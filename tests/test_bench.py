@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb.bench import COLUMNS, run_benchmark
+from kb.bench import COLUMNS, performance_page, run_benchmark
 
 OPTIONAL = {"search_ms"}  # only with --browser
 
@@ -24,3 +24,13 @@ def test_benchmark_runs_at_n_20_and_fills_every_column(tmp_path: Path) -> None:
     assert len(result["table"].splitlines()) == 3  # header, rule, one row
     assert {check["status"] for check in result["targets"]} <= {"PASS", "FAIL", "SKIP", "INFO"}
     assert json.loads(output.read_text(encoding="utf-8"))["rows"] == json.loads(json.dumps(result["rows"]))
+
+
+def test_the_performance_page_says_where_the_time_went_with_the_runs_own_figures(tmp_path: Path) -> None:
+    result = run_benchmark([20], repeats=1, baselines=False, browser=False, page_weight=False,
+                           json_path=tmp_path / "bench.json", log=lambda message: None)
+    [row] = result["rows"]
+    page = performance_page(result)
+    assert f"loading and checking the data took {row['load_validate_s']:.2f} s" in page
+    assert f"rendering the Markdown {row['render_s']:.2f} s" in page
+    assert f"of the {row['build_s']:.1f} s build" in page
