@@ -125,7 +125,7 @@ def relative_link(from_page: str, to_page: str) -> str:
     return _relative_link(from_page.rpartition("/")[0], to_page)
 
 
-@functools.lru_cache(maxsize=65536)  # pages link to the same pages from the same folders over and over
+@functools.lru_cache(maxsize=1 << 18)  # pages link to the same pages from the same folders over and over
 def _relative_link(from_folder: str, to_page: str) -> str:
     return _relative_path(from_folder, to_page)
 
@@ -293,7 +293,7 @@ class PageContext:
         return plain(match.group("label"))  # anything else loses its link and keeps its words
 
 
-@functools.lru_cache(maxsize=8192)  # every page lists its sources, and the same sources recur on many pages
+@functools.lru_cache(maxsize=1 << 16)  # every page lists its sources, and the same sources recur on many pages
 def _source_html(citation: str, links: tuple[tuple[str, str], ...]) -> str:
     shown = " · ".join(f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
                        for label, url in links if _SAFE_URL.fullmatch(url))
