@@ -381,13 +381,9 @@ class _Checker:
         for path, instance, schema in nodes:
             if not isinstance(instance, str):  # a wrong type: the schema check reports it
                 continue
-            if "x-references" in schema:
-                references.append((path, instance, schema["x-references"]))
-                holds = holds and self.reference_error(instance, schema["x-references"]) is None
-            elif schema.get("x-text") == "markdown":
-                for target_type, value in markdown_links(instance):
-                    references.append((path, value, target_type))
-                    holds = holds and self.reference_error(value, target_type) is None
+            for reference in _references_of(path, instance, schema):
+                references.append(reference)
+                holds = holds and self.reference_error(reference[1], reference[2]) is None
             if holds and "x-text" in schema:
                 holds = next(text_problems(instance, schema["x-text"]), None) is None
             if holds and schema.get("x-not-future"):
