@@ -274,7 +274,7 @@ def load_document(path: Path, data_root: Path | None = None, *, keep_positions: 
     if data_root is not None:
         # Every file, not only links: a linked folder (data/products -> elsewhere) must not bring files in either.
         try:
-            target = _resolved(path, resolved_folders if resolved_folders is not None else {})
+            target = _resolved(path, resolved_folders)
         except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
             return fail(1, 1, "symbolic link cannot be followed (it points to itself or forms a loop)")
         if not target.is_relative_to(_resolved_folder(data_root, resolved_folders)):
@@ -310,12 +310,13 @@ def load_document(path: Path, data_root: Path | None = None, *, keep_positions: 
     return (document if keep_positions else document.without_positions(text)), []
 
 
-def _resolved(path: Path, resolved_folders: dict[Path, Path]) -> Path:
+def _resolved(path: Path, resolved_folders: dict[Path, Path] | None) -> Path:
     """``path.resolve()``, its folder resolved once for all its files (resolving costs a system call per part)."""
     return path.resolve() if path.is_symlink() else _resolved_folder(path.parent, resolved_folders) / path.name
 
 
 def _resolved_folder(folder: Path, resolved_folders: dict[Path, Path] | None) -> Path:
+    """``folder.resolve()``, remembered in ``resolved_folders`` when given."""
     if resolved_folders is None:
         return folder.resolve()
     if folder not in resolved_folders:
