@@ -768,13 +768,12 @@ def _where_the_time_goes(result: dict[str, Any]) -> str:
     """The run's own N = 1,000 figures (or its largest N below that) in words."""
     rows = [r for r in result["rows"] if r["n"] <= 1000] or result["rows"]
     row = rows[-1]
-    share = (row["load_validate_s"] + row["render_s"]) / row["build_s"]
     return (f"At N = {row['n']:,} in this run, loading and checking the data took {row['load_validate_s']:.2f} s "
             f"and rendering the Markdown {row['render_s']:.2f} s (both split between the two cores), "
-            f"{share:.0%} of the {row['build_s']:.1f} s build. The rest is MkDocs and Material: converting the "
-            "pages to HTML (also split between two processes), then Material's page template, the search index "
-            "and writing the files, which MkDocs does one page at a time in one process, and starting Python. "
-            "What is left of loading, checking and rendering is Python work per YAML node (libyaml's events), "
+            f"{row['ab_share_of_build']:.0%} of the {row['build_s']:.1f} s build. The rest is MkDocs and Material: "
+            "converting the pages to HTML (also split between two processes), then Material's page template, the "
+            "search index and writing the files, which MkDocs does one page at a time in one process, and starting "
+            "Python. What is left of loading, checking and rendering is Python work per YAML node (libyaml's events), "
             "per text field (the safety checks) and per template call (Jinja), plus handing results back from "
             "the forked process.")
 
