@@ -8,18 +8,38 @@ from pathlib import Path
 
 import pytest
 from kb.bench import generate_dataset
-from kb.forked import ENOUGH_TO_SPLIT, LEFT_BY_CHILD, Forked, map_in_two_processes
+from kb.forked import ENOUGH_TO_SPLIT, LEFT_BY_CHILD, MAX_CHUNKS, Forked, map_in_two_processes
 from kb.pipeline import check_data, load_knowledge_base
 from kb.render import render_site_pages
 
 
-def test_every_other_item_is_computed_in_another_process_but_for_the_last_of_them():
-    pids = map_in_two_processes(lambda _: os.getpid(), range(ENOUGH_TO_SPLIT))
-    theirs = pids[1::2]
-    left = len(theirs) // LEFT_BY_CHILD
-    assert set(pids[::2]) == {os.getpid()}
-    assert len(set(theirs[:-left])) == 1 and theirs[0] != os.getpid()
-    assert set(theirs[-left:]) == {os.getpid()}  # done here while the child hands its results back
+def _pid_after_a_moment(_: object) -> int:
+    time.sleep(0.002)  # long enough for the child to start before this process has taken every item
+    return os.getpid()
+
+
+def test_both_processes_take_items_but_the_last_twentieth_is_left_to_this_one():
+    pids = map_in_two_processes(_pid_after_a_moment, range(ENOUGH_TO_SPLIT))
+    left = ENOUGH_TO_SPLIT // LEFT_BY_CHILD
+    shared = pids[:-left]
+    assert os.getpid() in shared and len(set(shared)) == 2
+    assert set(pids[-left:]) == {os.getpid()}  # done here while the child hands its results back
+
+
+def test_a_slow_process_takes_fewer_items():
+    parent = os.getpid()
+
+    def slow_here(_: object) -> int:
+        time.sleep(0.006 if os.getpid() == parent else 0.001)
+        return os.getpid()
+
+    pids = map_in_two_processes(slow_here, range(ENOUGH_TO_SPLIT))
+    assert pids.count(parent) < ENOUGH_TO_SPLIT // 2
+
+
+def test_more_items_than_chunks_still_give_every_result_in_order():
+    items = list(range(MAX_CHUNKS * 3 + 5))
+    assert map_in_two_processes(lambda item: item + 1, items) == [item + 1 for item in items]
 
 
 def test_the_results_keep_the_order_of_the_items():
