@@ -35,7 +35,7 @@ from kb.compare import compare_products, compare_therapies
 from kb.export import data_version
 from kb.figures import format_figure_value, format_number
 from kb.forked import map_in_two_processes
-from kb.markup import CITATION, ENTITY_PREFIX, LINK, LINK_OR_CITATION
+from kb.markup import CITATION, ENTITY_PREFIX, LINK, links_and_citations_in
 from kb.model import Entity, KnowledgeBase
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -201,6 +201,13 @@ class PageContext:
             return html.escape(entity_id)
         return f'<a href="{self.url_to(entity_id)}">{html.escape(entity.name)}</a>'
 
+    def entity_html_links(self, entities: list[Entity], separator: str = " · ") -> str:
+        """Links to several entities for an HTML block, ``separator`` between them. (A loop in the template
+        cost more than the rest of an entity page's Related section: a page lists about thirty.)"""
+        here = self.page_path
+        return separator.join(f'<a href="{relative_url(here, entity.page_path)}">{html.escape(entity.name)}</a>'
+                              for entity in entities)
+
     def entity_link(self, entity_id: str) -> str:
         entity = self.kb.entities.get(entity_id)
         if entity is None:  # validation prevents this; keep the text rather than a broken link
@@ -250,7 +257,7 @@ class PageContext:
         text = str(value)
         out: list[str] = []
         position = 0
-        for match in LINK_OR_CITATION.finditer(text):
+        for match in links_and_citations_in(text):
             out.append(_escape_html(text[position:match.start()]))
             out.append(self._link_or_citation(match))
             position = match.end()
@@ -263,7 +270,7 @@ class PageContext:
         text = str(value).replace("\n", " ")
         out: list[str] = []
         position = 0
-        for match in LINK_OR_CITATION.finditer(text):
+        for match in links_and_citations_in(text):
             out.append(_inline_markup(html.escape(text[position:match.start()], quote=False)))
             out.append(self._html_link_or_citation(match))
             position = match.end()
@@ -393,6 +400,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
     return {"kb": knowledge_base, "md": context.markdown, "cite": context.cite, "entity_link": context.entity_link,
             "link_to": context.link_to, "page_path": page_path, "md_inline": context.inline_html,
             "url_to": context.url_to, "entity_html_link": context.entity_html_link,
+            "entity_html_links": context.entity_html_links,
             "url": lambda to_page: relative_url(page_path, to_page),
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),

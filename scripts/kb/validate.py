@@ -36,7 +36,7 @@ from referencing.jsonschema import DRAFT202012
 from kb import clock
 from kb.forked import map_in_two_processes
 from kb.load import Document, JsonPath
-from kb.markup import CITATION, ENTITY_PREFIX, LINK
+from kb.markup import CITATION, ENTITY_PREFIX, links_in
 from kb.problems import Problem, display_path
 
 SCHEMA_BASE = "https://leukemia-cell-therapy-kb.invalid/schema/"
@@ -203,14 +203,13 @@ def text_problems(text: str, kind: str) -> Iterator[str]:
             yield "placeholder 'TODO' not filled in"
             return
         yield from _markup_problems(text)
-    # A link or image needs "](" and a citation "[@": most text has neither, or no link, and the link pattern
-    # (which may start with "!") is searched for at every character.
+    # A link or image needs "](" and a citation "[@": most text has neither, and then is not searched at all.
     has_link, has_citation = "](" in text, "[@" in text
     if kind == "plain":
-        if (has_link and LINK.search(text)) or (has_citation and CITATION.search(text)):
+        if (has_link and next(links_in(text), None)) or (has_citation and CITATION.search(text)):
             yield "links and citations are not allowed in a plain-text field"
         return
-    for match in LINK.finditer(text) if has_link else ():
+    for match in links_in(text) if has_link else ():
         if match.group("image"):
             yield "images are not allowed in text"
         target = match.group("target")
@@ -233,7 +232,7 @@ def _markup_problems(text: str) -> Iterator[str]:
 
 def markdown_links(text: str) -> Iterator[tuple[str, str]]:
     """The (kind, id) pairs a Markdown text refers to: entity links and source citations."""
-    for match in LINK.finditer(text) if "](" in text else ():  # see text_problems
+    for match in links_in(text) if "](" in text else ():  # see text_problems
         if match.group("target").startswith(ENTITY_PREFIX):
             yield "entity", match.group("target").removeprefix(ENTITY_PREFIX)
     for match in CITATION.finditer(text) if "[@" in text else ():
