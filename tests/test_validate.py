@@ -8,6 +8,8 @@ from pathlib import Path
 
 import fastjsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kb.load import load_document
 from kb.pipeline import check_data, load_knowledge_base
 from kb.problems import DataError
@@ -191,13 +193,20 @@ def test_grade_table_row_with_the_wrong_number_of_cells_is_an_error(data_root):
 
 @pytest.mark.parametrize("text", [
     "[x](JavaScript:alert(1))", "[x](vbscript :msgbox)", "[x](DATA:text/html,hi)", "[x](file:/etc/passwd)",
-    "javaſcript: is still a script scheme", "vbscrıpt: too", "\n[ref]: https://example.org", "[^1] note",
+    "javaſcript: is still a script scheme", "vbscrıpt: too", "javascrİpt:alert(1)", "fİle:/x", "DaTa\u2003:text/x",
+    "\n[ref]: https://example.org", "[^1] note",
     "control \x07 character", "TODO", "a {: .x} b", "-8<- x",
 ])
 def test_the_quick_pre_check_lets_every_unsafe_text_through_to_the_full_checks(text):
     # The quick test only decides whether the full markup checks run: it must never clear unsafe text.
     assert list(_markup_problems(text)) or text.strip().startswith("TODO")
     assert _might_hold_markup(text)
+
+
+@settings(derandomize=True, database=None, max_examples=3000)
+@given(st.text(st.sampled_from(list("scriptdaeflSCRIPTDAEFLıİſK: \u2003\t\n/h<x")), max_size=24))
+def test_the_quick_pre_check_never_clears_text_the_markup_checks_refuse(text):
+    assert _might_hold_markup(text) or not list(_markup_problems(text))
 
 
 def test_the_quick_pre_check_clears_ordinary_prose():

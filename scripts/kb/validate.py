@@ -180,20 +180,33 @@ _FORBIDDEN_MARKUP = [
 
 
 _SUSPECT_CHARACTERS = re.compile(r"[<{}%#\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SCHEME_WORD = re.compile(r"(?i:script|data|file)\s*:")
+_SCHEME_WORD_AT_END = re.compile(r"(?i:script|data|file)\Z")
 
 
 def _might_hold_markup(text: str) -> bool:
     """A cheap test that text might hold something the markup checks look for (a superset of them: every
-    pattern needs one of these characters or words). Most text holds none and is cleared here: one search
-    for a character class and a few substring tests are several times faster than one regex of them all."""
+    pattern needs one of these characters, or a scheme word before a colon). Most text holds none and is
+    cleared here: one search for a character class and a few substring tests are several times faster than
+    one regex of them all."""
     if _SUSPECT_CHARACTERS.search(text) or "TODO" in text or "[^" in text or "]:" in text:
         return True
-    if ":" not in text:
-        return False
-    # casefold() finds every letter the case-insensitive pattern matches but the dotless i.
-    words = text.casefold().replace("\u0131", "i")
-    return ("script" in words or "data" in words or "file" in words) and _SCHEME_WORD.search(text) is not None
+    return ":" in text and _might_name_a_scheme(text)
+
+
+def _might_name_a_scheme(text: str) -> bool:
+    """Whether 'script', 'data' or 'file', in any case, comes before a colon with only white space between,
+    as every scheme the markup checks refuse does. Looked for back from each colon, which most text has
+    few of: a case-insensitive pattern of words is tried at every position of the text."""
+    colon = text.find(":")
+    while colon >= 0:
+        end = colon
+        while end and text[end - 1].isspace():  # str.isspace() is what \s matches
+            end -= 1
+        # Case-insensitive matching pairs single characters, so a word of six takes the last six.
+        if _SCHEME_WORD_AT_END.search(text, max(0, end - 6), end):
+            return True
+        colon = text.find(":", colon + 1)
+    return False
 
 
 def text_problems(text: str, kind: str) -> Iterator[str]:
