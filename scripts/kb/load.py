@@ -94,7 +94,8 @@ def _mark(event: yaml.Event) -> tuple[int, int]:
     return event.start_mark.line + 1, event.start_mark.column + 1
 
 
-_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")  # first characters of null, bool, int and float
+_MAYBE_NUMBER = frozenset("0123456789+-.")  # first characters of an int or a float
+_MAYBE_NOT_TEXT = _MAYBE_NUMBER | frozenset("~nNtTfF")  # and of null and the bools
 
 
 def _resolve_plain(value: str) -> Any:
@@ -104,6 +105,8 @@ def _resolve_plain(value: str) -> Any:
         return None
     if value in _BOOLS:
         return _BOOLS[value]
+    if value[0] not in _MAYBE_NUMBER:  # text that starts like null or a bool ("no", "the", "full")
+        return value
     if _INT.fullmatch(value):
         return int(value)
     if _FLOAT.fullmatch(value):
