@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kb.markup import LINK, LINK_OR_CITATION, links_and_citations_in, links_in
+from kb.markup import LINK, LINK_OR_CITATION, link_labels_only, links_and_citations_in, links_in
 
 # Text made mostly of the characters links, images and citations are made of, so that most examples hold
 # several of them, next to each other, nested, broken off or preceded by "!".
@@ -25,6 +25,12 @@ def test_links_in_finds_what_the_link_pattern_finds(text):
 @given(MARKUP_TEXT)
 def test_links_and_citations_in_finds_what_the_combined_pattern_finds(text):
     assert _described(links_and_citations_in(text)) == _described(LINK_OR_CITATION.finditer(text))
+
+
+@settings(derandomize=True, database=None, max_examples=1000)
+@given(MARKUP_TEXT)
+def test_link_labels_only_replaces_each_link_by_its_label(text):
+    assert link_labels_only(text) == LINK.sub(lambda match: match.group("label"), text)
 
 
 def test_an_image_is_found_from_its_exclamation_mark():

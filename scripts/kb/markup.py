@@ -31,6 +31,15 @@ def links_and_citations_in(text: str) -> Iterator[re.Match[str]]:
     return _matches(_LINK_OR_CITATION_AT_BRACKET, LINK_OR_CITATION, text)
 
 
+def link_labels_only(text: str) -> str:
+    """``text`` with each link (or image) replaced by its label."""
+    parts, position = [], 0
+    for match in links_in(text):
+        parts += (text[position:match.start()], match.group("label"))
+        position = match.end()
+    return "".join(parts) + text[position:] if parts else text
+
+
 def _matches(at_bracket: re.Pattern[str], pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     # ``pattern`` can only match at a "[", or at a "!" just before one, where it is tried first: so where
     # ``at_bracket`` matches after a "!", ``pattern`` itself is matched from the "!" (and gives that match if

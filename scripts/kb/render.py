@@ -35,7 +35,7 @@ from kb.compare import compare_products, compare_therapies
 from kb.export import data_version
 from kb.figures import format_figure_value, format_number
 from kb.forked import map_in_two_processes
-from kb.markup import CITATION, ENTITY_PREFIX, LINK, links_and_citations_in
+from kb.markup import CITATION, ENTITY_PREFIX, link_labels_only, links_and_citations_in
 from kb.model import Entity, KnowledgeBase
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -331,8 +331,9 @@ def front_matter(**fields: Any) -> str:
 
 def description_of(entity: Entity) -> str:
     """A plain one-line description for search engines and link previews."""
-    text = CITATION.sub("", LINK.sub(lambda m: m.group("label"), entity.data.get("plain_summary", entity.name)))
-    text = " ".join(re.sub(r"[*_`]", "", text).split())
+    text = link_labels_only(entity.data.get("plain_summary", entity.name))
+    text = CITATION.sub("", text) if "[@" in text else text
+    text = " ".join(text.replace("*", "").replace("_", "").replace("`", "").split())
     return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
 
 
