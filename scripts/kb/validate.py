@@ -67,14 +67,18 @@ class Schemas:
     # Each schema with every $ref replaced by its target, resolved once: validating and finding references
     # then never look a reference up again (the lookups were most of the validation time).
     inlined: dict[str, dict[str, Any]] = field(default_factory=dict)
+    text: str = ""  # every schema file's name and text: the same text gives the same schemas
 
 
 def load_schemas(folder: Path) -> Schemas:
     """Read every ``*.schema.json``; entity types and collection files are discovered from them."""
     raw: dict[str, dict[str, Any]] = {}
     resources = []
+    texts = []
     for path in sorted(folder.glob("*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        texts.append(f"{path.name}\0{text}")
+        schema = json.loads(text)
         schema = {**schema, "$id": SCHEMA_BASE + path.name}
         raw[path.name] = schema
         resources.append((SCHEMA_BASE + path.name, Resource.from_contents(schema, default_specification=DRAFT202012)))
@@ -87,7 +91,8 @@ def load_schemas(folder: Path) -> Schemas:
         inlined = _inline_refs(raw)
     except (RecursionError, KeyError, TypeError):  # a recursive or broken $ref: validate through the registry
         inlined = {}
-    return Schemas(folder, raw, entity_types, collections, Registry().with_resources(resources), inlined)
+    return Schemas(folder, raw, entity_types, collections, Registry().with_resources(resources), inlined,
+                   "\0".join(texts))
 
 
 _ANNOTATIONS = {"description", "examples", "title", "$comment", "default"}
@@ -291,6 +296,18 @@ def _fast_validator(schema_json: str) -> Callable[[Any], Any] | None:
         return None
 
 
+def _fast_validators(schemas: Schemas) -> dict[str, Callable[[Any], Any] | None]:
+    """The compiled check of each schema that governs files, by schema file name (common.schema.json, which
+    governs none, is left out). Looked up by the schema files' text: writing every schema out as the key of
+    :func:`_fast_validator` took longer than checking a hundred entities."""
+    if schemas.text not in _FAST_VALIDATORS:
+        governing = {*schemas.collection_files.values(), *(t.schema_file for t in schemas.entity_types.values())}
+        _FAST_VALIDATORS[schemas.text] = {name: _fast_validator(json.dumps(schemas.inlined[name], sort_keys=True))
+                                          for name in governing if name in schemas.inlined}
+    return _FAST_VALIDATORS[schemas.text]
+
+
+_FAST_VALIDATORS: dict[str, dict[str, Callable[[Any], Any] | None]] = {}
 _FAST_ID = "kb-fast"
 _FAST_FUNCTION = "validate_kb_fast"  # fastjsonschema names the function after the schema's $id
 
@@ -583,9 +600,7 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
                 for name, schema in schemas.raw.items()}
     # Compiled before the entities are checked, so that a forked checker has them too; common.schema.json,
     # which governs no file, never is.
-    fast = {name: _fast_validator(json.dumps(schemas.inlined[name], sort_keys=True))
-            for name in {*schemas.collection_files.values(), *(t.schema_file for t in schemas.entity_types.values())}
-            if name in schemas.inlined}
+    fast = _fast_validators(schemas)
 
     def check(document: Document, schema_file: str) -> tuple[list[Problem], list[tuple[JsonPath, str, str]] | None]:
         """The document's schema problems, and the references it makes (None without the fast path)."""
