@@ -344,8 +344,11 @@ class _Environment(jinja2.Environment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if obj.__class__ is dict:
-            if attribute in obj and attribute not in _DICT_METHODS:
-                return obj[attribute]
+            if attribute not in _DICT_METHODS:
+                # A missing key is undefined, as Jinja finds after failing both lookups (raising twice): most
+                # of the data's optional fields are asked for with `is defined`.
+                value = obj.get(attribute, _MISSING)
+                return self.undefined(obj=obj, name=attribute) if value is _MISSING else value
         else:  # what Jinja does first, without the extra call
             try:
                 return getattr(obj, attribute)
@@ -355,6 +358,7 @@ class _Environment(jinja2.Environment):
 
 
 _DICT_METHODS = frozenset(dir(dict))
+_MISSING = object()
 
 
 class _Context(jinja2.runtime.Context):
