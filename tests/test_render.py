@@ -189,6 +189,13 @@ def test_templates_read_a_data_field_by_name_and_a_missing_one_is_undefined():
     assert template.render(d={"name": "Tisagenlecleucel"}) == "Tisagenlecleucel|False"
 
 
+def test_using_a_missing_data_field_is_an_error_that_names_it():
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError, match="'dict object' has no attribute 'missing'"):
+        _environment().from_string("{{ d.missing }}").render(d={"name": "Tisagenlecleucel"})
+
+
 def test_a_data_field_named_like_a_dict_method_does_not_hide_the_method():
     template = _environment().from_string("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}")
     assert template.render(d={"items": "x", "a": 1}) == "items=x;a=1;"
