@@ -514,12 +514,15 @@ def _classify(documents: list[Document], data_root: Path, schemas: Schemas) -> t
     entities: dict[str, tuple[str, Document]] = {}
     collections: dict[str, Document] = {}
     problems: list[Problem] = []
+    root = data_root.parts
     for document in documents:
-        relative = document.path.relative_to(data_root)
-        if len(relative.parts) == 1 and relative.name in schemas.collection_files:
-            collections[relative.name] = document
+        # The files were found under data_root: comparing parts is cheaper than relative_to() for each.
+        parts = document.path.parts
+        relative = parts[len(root):] if parts[:len(root)] == root else document.path.relative_to(data_root).parts
+        if len(relative) == 1 and relative[0] in schemas.collection_files:
+            collections[relative[0]] = document
             continue
-        entity_type = by_directory.get(relative.parts[0]) if len(relative.parts) == 2 else None
+        entity_type = by_directory.get(relative[0]) if len(relative) == 2 else None
         if entity_type is None:
             problems.append(document.problem((), "this file is not part of any entity type's folder"))
             continue
