@@ -15,13 +15,14 @@ from __future__ import annotations
 import gc
 import logging
 import marshal
+import mmap
 import os
 import pickle
 import signal
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -48,7 +49,7 @@ class Forked(Generic[T]):
         """Run ``function`` in a child; None where fork is not available."""
         if not hasattr(os, "fork"):
             return None
-        handle, name = tempfile.mkstemp(prefix="kb-forked-", suffix=".pickle")
+        handle, name = tempfile.mkstemp(prefix="kb-forked-", suffix=".result", dir=_result_folder())
         os.close(handle)
         # Frozen objects are left alone by the garbage collector, so the child does not write to (and so
         # copy) every memory page the parent's objects live on when it collects; the child, short-lived,
@@ -68,7 +69,8 @@ class Forked(Generic[T]):
             gc.disable()
             status = 1
             try:
-                Path(name).write_bytes(_encode(function()))
+                with open(name, "wb") as file:
+                    _write(function(), file)
                 status = 0
             finally:
                 if status or os.getppid() != parent:  # failed, or nobody is left to read the result
@@ -83,7 +85,7 @@ class Forked(Generic[T]):
             _, status = os.waitpid(self.pid, 0)
             try:
                 if os.waitstatus_to_exitcode(status) == 0:
-                    self._result = _decode(self.result_path.read_bytes())
+                    self._result = _read(self.result_path)
                 else:
                     log.debug("a forked child failed; doing its work here")
             finally:
@@ -102,17 +104,30 @@ class Forked(Generic[T]):
         self.result_path.unlink(missing_ok=True)
 
 
-def _encode(value: object) -> bytes:
-    """``value`` as bytes: one byte that says how, then ``marshal``'s or ``pickle``'s encoding."""
+def _result_folder() -> str | None:
+    """Where a child writes its result: a memory-backed folder where there is one (a result can be tens of
+    megabytes, which a disk-backed one would also queue for writing to disk), else the temporary folder."""
+    shared_memory = "/dev/shm"
+    if tempfile.gettempdir() == "/tmp" and os.path.isdir(shared_memory) and os.access(shared_memory, os.W_OK):
+        return shared_memory
+    return None
+
+
+def _write(value: object, file: BinaryIO) -> None:
+    """``value`` into ``file``: one byte that says how, then ``marshal``'s or ``pickle``'s encoding."""
     try:
-        return b"m" + marshal.dumps(value)
+        encoded, how = marshal.dumps(value), b"m"
     except ValueError:  # not only plain values (marshal refuses even a subclass of str or tuple)
-        return b"p" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        encoded, how = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), b"p"
+    file.write(how)
+    file.write(encoded)  # not joined to the byte first: that would copy tens of megabytes once more
 
 
-def _decode(encoded: bytes) -> Any:
-    body = memoryview(encoded)[1:]
-    return marshal.loads(body) if encoded[:1] == b"m" else pickle.loads(body)
+def _read(path: Path) -> Any:
+    """What :func:`_write` wrote to ``path``, decoded straight from the file's pages (mapped, not copied)."""
+    with (open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
+          memoryview(mapped) as view):
+        return marshal.loads(view[1:]) if view[:1] == b"m" else pickle.loads(view[1:])
 
 
 def map_in_two_processes(function: Callable[[T], U], items: Sequence[T], *, split: bool = True) -> list[U]:
