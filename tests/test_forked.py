@@ -18,7 +18,7 @@ def _pid_after_a_moment(_: object) -> int:
     return os.getpid()
 
 
-def test_both_processes_take_items_but_the_last_twentieth_is_left_to_this_one():
+def test_both_processes_take_items_but_the_last_few_are_left_to_this_one():
     pids = map_in_two_processes(_pid_after_a_moment, range(ENOUGH_TO_SPLIT))
     left = ENOUGH_TO_SPLIT // LEFT_BY_CHILD
     shared = pids[:-left]

@@ -29,7 +29,7 @@ U = TypeVar("U")
 log = logging.getLogger("mkdocs.plugins.kb")
 # Below this many items, a second process costs more than it saves.
 ENOUGH_TO_SPLIT = 200
-LEFT_BY_CHILD = 20  # one in this many items is left to the parent alone (see map_in_two_processes)
+LEFT_BY_CHILD = 40  # one in this many items is left to the parent alone (see map_in_two_processes)
 # At most this many chunks of items: their numbers (of _TOKEN_BYTES each) must fit in a pipe's buffer at
 # once, and the smallest buffer Linux gives a pipe is one page of 4,096 bytes.
 MAX_CHUNKS = 1024
@@ -133,7 +133,7 @@ def _read(path: Path) -> Any:
 def map_in_two_processes(function: Callable[[T], U], items: Sequence[T], *, split: bool = True) -> list[U]:
     """``[function(item) for item in items]``, shared with a forked child when ``split`` and there are
     enough items. The two processes take the next chunk of items in turn, whichever is free first, so that
-    neither waits for the other however much the items' costs vary. The last twentieth of the items is
+    neither waits for the other however much the items' costs vary. The last fortieth of the items is
     left to this process alone: it works on them while the child hands its results back (so callers put any
     few large items first). ``function`` must not rely on side effects: the child's are lost."""
     if not split or len(items) < ENOUGH_TO_SPLIT:
