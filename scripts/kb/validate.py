@@ -631,7 +631,9 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
         found_problems.extend(_table_problems(document))
         if found is None:
             found = list(find_references(schemas, schema_file, document.data))
-        return found_problems, found
+        # Each reference once (a text may link to the same page twice); done here, in whichever process
+        # checks the entity, since the references of two entities never repeat each other's.
+        return found_problems, list(dict.fromkeys(found))
 
     references: list[Reference] = []
     items = sorted(entities.items())
@@ -642,7 +644,7 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
     for file_name, document in sorted(collections.items()):
         problems.extend(check(document, schemas.collection_files[file_name])[0])
         problems.extend(_schema_line_warnings(document, f"schema/{schemas.collection_files[file_name]}"))
-    return ValidationResult(entities, collections, list(dict.fromkeys(references)), sorted(set(problems)))
+    return ValidationResult(entities, collections, references, sorted(set(problems)))
 
 
 def find_references(schemas: Schemas, schema_file: str, data: Any) -> Iterator[tuple[JsonPath, str, str]]:
