@@ -39,8 +39,9 @@ _TOKEN_BYTES = 4
 class Forked(Generic[T]):
     """The result of ``function()`` computed in a forked child; :meth:`result` waits for it once."""
 
-    def __init__(self, pid: int, result_path: Path):
+    def __init__(self, pid: int, result_path: Path, written: int):
         self.pid, self.result_path = pid, result_path
+        self._written = written  # a pipe's read end: one byte once the result is in its file, nothing on failure
         self._done = False
         self._result: T | None = None
 
@@ -51,6 +52,7 @@ class Forked(Generic[T]):
             return None
         handle, name = tempfile.mkstemp(prefix="kb-forked-", suffix=".result", dir=_result_folder())
         os.close(handle)
+        written, say_written = os.pipe()
         # Frozen objects are left alone by the garbage collector, so the child does not write to (and so
         # copy) every memory page the parent's objects live on when it collects; the child, short-lived,
         # does not collect at all.
@@ -61,34 +63,42 @@ class Forked(Generic[T]):
         except OSError as exc:
             log.debug("not forking: %s", exc)
             os.unlink(name)
+            os.close(written)
+            os.close(say_written)
             return None
         finally:
             if pid != 0:
                 gc.unfreeze()
         if pid == 0:  # the child: compute, write, and leave without running the parent's exit handlers
             gc.disable()
+            os.close(written)
             status = 1
             try:
                 with open(name, "wb") as file:
                     _write(function(), file)
+                # Said before leaving: ending a process that shares its memory with the parent takes
+                # milliseconds, which the parent need not wait for.
+                os.write(say_written, b"1")
                 status = 0
             finally:
                 if status or os.getppid() != parent:  # failed, or nobody is left to read the result
                     Path(name).unlink(missing_ok=True)
                 os._exit(status)
-        return cls(pid, Path(name))
+        os.close(say_written)
+        return cls(pid, Path(name), written)
 
     def result(self) -> T | None:
         """What ``function`` returned, or None if the child failed."""
         if not self._done:
             self._done = True
-            _, status = os.waitpid(self.pid, 0)
             try:
-                if os.waitstatus_to_exitcode(status) == 0:
+                if os.read(self._written, 1) == b"1":  # nothing, once the child has ended without a result
                     self._result = _read(self.result_path)
                 else:
                     log.debug("a forked child failed; doing its work here")
             finally:
+                os.close(self._written)
+                os.waitpid(self.pid, 0)
                 self.result_path.unlink(missing_ok=True)
         return self._result
 
@@ -96,6 +106,7 @@ class Forked(Generic[T]):
         """End the child if it still runs (the caller gave up) and remove its file."""
         if not self._done:
             self._done = True
+            os.close(self._written)
             try:
                 os.kill(self.pid, signal.SIGTERM)
                 os.waitpid(self.pid, 0)
