@@ -158,10 +158,23 @@ def relative_url(from_page: str, to_page: str) -> str:
     here, there = page_url(from_page), page_url(to_page)
     # A file name no page has ("\0") turns the directory-to-directory question into relative_link's.
     if here and not there.startswith(here):
-        # Anywhere outside this page's folder is one level up and then as seen from the folder above, which
-        # the pages beside this one share (so the cache holds one entry per folder and target, not per page).
-        return "../" + _relative_link(here[:-1].rpartition("/")[0], there + "\0")[:-1]
+        return _url_from_beside(_folder_above(here), there)
     return _relative_path(here.removesuffix("/"), there + "\0")[:-1] or "./"
+
+
+def _folder_above(url: str) -> str:
+    return url[:-1].rpartition("/")[0]
+
+
+def _url_from_beside(folder: str, there: str) -> str:
+    # Anywhere outside a page's own folder is one level up and then as seen from the folder above, which the
+    # pages beside it share (so the cache holds one entry per folder and target, not per page).
+    return "../" + _relative_link(folder, there + "\0")[:-1]
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same entities are listed as related from every page of a folder
+def _html_link_from_beside(folder: str, to_page: str, name: str) -> str:
+    return f'<a href="{_url_from_beside(folder, page_url(to_page))}">{html.escape(name)}</a>'
 
 
 _INLINE_MARKUP = re.compile(
@@ -204,9 +217,13 @@ class PageContext:
     def entity_html_links(self, entities: list[Entity], separator: str = " · ") -> str:
         """Links to several entities for an HTML block, ``separator`` between them. (A loop in the template
         cost more than the rest of an entity page's Related section: a page lists about thirty.)"""
-        here = self.page_path
-        return separator.join(f'<a href="{relative_url(here, entity.page_path)}">{html.escape(entity.name)}</a>'
-                              for entity in entities)
+        here = page_url(self.page_path)
+        folder = _folder_above(here)
+        return separator.join(
+            _html_link_from_beside(folder, entity.page_path, entity.name)
+            if here and not page_url(entity.page_path).startswith(here)
+            else f'<a href="{relative_url(self.page_path, entity.page_path)}">{html.escape(entity.name)}</a>'
+            for entity in entities)
 
     def entity_link(self, entity_id: str) -> str:
         entity = self.kb.entities.get(entity_id)
