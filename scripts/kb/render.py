@@ -225,6 +225,12 @@ class PageContext:
             else f'<a href="{relative_url(self.page_path, entity.page_path)}">{html.escape(entity.name)}</a>'
             for entity in entities)
 
+    def entity_links(self, entities: list[Entity], separator: str = ", ") -> str:
+        """Markdown links to several entities, ``separator`` between them (a bibliography entry lists every
+        page that cites the source: dozens, on hundreds of entries per page)."""
+        here = self.page_path
+        return separator.join(f"[{plain(entity.name)}]({relative_link(here, entity.page_path)})" for entity in entities)
+
     def entity_link(self, entity_id: str) -> str:
         entity = self.kb.entities.get(entity_id)
         if entity is None:  # validation prevents this; keep the text rather than a broken link
@@ -422,7 +428,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
     return {"kb": knowledge_base, "md": context.markdown, "cite": context.cite, "entity_link": context.entity_link,
             "link_to": context.link_to, "page_path": page_path, "md_inline": context.inline_html,
             "url_to": context.url_to, "entity_html_link": context.entity_html_link,
-            "entity_html_links": context.entity_html_links,
+            "entity_html_links": context.entity_html_links, "entity_links": context.entity_links,
             "url": lambda to_page: relative_url(page_path, to_page),
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
