@@ -453,18 +453,28 @@ def render_index_page(knowledge_base: KnowledgeBase, type_name: str, page_path: 
 
 def collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None) -> dict[str, Any]:
     """What the pages built from all the data share, computed once for all of them."""
-    exported = exported or {}
     version, released = data_version(knowledge_base)
-    return {
-        "products": compare_products(knowledge_base), "therapies": compare_therapies(knowledge_base),
-        "exported": sorted(exported), "sizes": {p: len(c) for p, c in exported.items()},
-        "checksums": {path: hashlib.sha256(content).hexdigest() for path, content in exported.items()},
-        "version": version, "released": released,
-    }
+    return {"exported_files": exported or {}, "version": version, "released": released}
+
+
+def _downloads(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
+    return {"exported": sorted(exported), "sizes": {path: len(content) for path, content in exported.items()},
+            "checksums": {path: hashlib.sha256(content).hexdigest() for path, content in exported.items()}}
+
+
+# What only one page needs, computed when that page is rendered (in whichever process renders it), not for all.
+_PAGE_CONTEXT: dict[str, Callable[[KnowledgeBase, dict[str, bytes]], dict[str, Any]]] = {
+    "compare/products.md": lambda knowledge_base, _: {"products": compare_products(knowledge_base)},
+    "compare/therapies.md": lambda knowledge_base, _: {"therapies": compare_therapies(knowledge_base)},
+    "reference/downloads.md": _downloads,
+}
 
 
 def render_collection_page(knowledge_base: KnowledgeBase, page_path: str, context: dict[str, Any],
                            template_name: str | None = None) -> str:
+    own = _PAGE_CONTEXT.get(page_path)
+    if own is not None:
+        context = {**context, **own(knowledge_base, context["exported_files"])}
     return _template(template_name or COLLECTION_PAGES[page_path]).render(
         **context, **_page_globals(knowledge_base, page_path))
 
