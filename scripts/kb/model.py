@@ -76,15 +76,16 @@ class KnowledgeBase:
     incoming: dict[str, list[Reference]]
     problems: list[Problem]
     schemas: Schemas
+    # Entity id -> the ids of the entities it links to or is linked from, gathered with the two lists above:
+    # each page's Related section reads it instead of walking the references (most of them citations) again.
+    linked: dict[str, set[str]] = field(default_factory=dict)
 
     def of_type(self, type_name: str) -> list[Entity]:
         return sorted((e for e in self.entities.values() if e.type.name == type_name), key=lambda e: e.name.lower())
 
     def related(self, entity_id: str) -> dict[str, list[Entity]]:
         """Entities linked to or from this one, grouped by type name, each listed once."""
-        linked = {r.target for r in self.outgoing.get(entity_id, []) if r.target_type != "source"}
-        linked.update(r.origin for r in self.incoming.get(entity_id, []))
-        linked.discard(entity_id)
+        linked = self.linked.get(entity_id, set()) - {entity_id}
         grouped: dict[str, list[Entity]] = defaultdict(list)
         for other_id in sorted(linked.intersection(self.entities), key=self._name_order.__getitem__):
             other = self.entities[other_id]
@@ -154,10 +155,14 @@ def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: l
     }
     outgoing: dict[str, list[Reference]] = defaultdict(list)
     incoming: dict[str, list[Reference]] = defaultdict(list)
+    linked: dict[str, set[str]] = defaultdict(set)
     for reference in result.references:
-        outgoing[reference.origin].append(reference)
-        if reference.target_type != "source":
-            incoming[reference.target].append(reference)
+        origin, _, target, target_type = reference
+        outgoing[origin].append(reference)
+        if target_type != "source":
+            incoming[target].append(reference)
+            linked[origin].add(target)
+            linked[target].add(origin)
     for entity in entities.values():
         # In the order the file cites them: validation finds references walking the document in order.
         entity.cited_sources = list(dict.fromkeys(r.target for r in outgoing[entity.id] if r.target_type == "source"))
@@ -175,6 +180,7 @@ def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: l
         incoming=dict(incoming),
         problems=problems,
         schemas=schemas,
+        linked=dict(linked),
     )
 
 
