@@ -201,6 +201,10 @@ class PageContext:
         self.cited: dict[str, int] = {}  # source id -> its number: the order the page first cites them
         self._uses: dict[str, int] = {}
 
+    def url(self, to_page: str) -> str:
+        """The URL of another docs page relative to this one, for HTML."""
+        return relative_url(self.page_path, to_page)
+
     def link_to(self, entity_id: str) -> str:
         return relative_link(self.page_path, self.kb.entities[entity_id].page_path)
 
@@ -429,7 +433,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
             "link_to": context.link_to, "page_path": page_path, "md_inline": context.inline_html,
             "url_to": context.url_to, "entity_html_link": context.entity_html_link,
             "entity_html_links": context.entity_html_links, "entity_links": context.entity_links,
-            "url": lambda to_page: relative_url(page_path, to_page),
+            "url": context.url, "page": context,
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
             "footnotes": context.footnotes, "diagrams": diagrams,
