@@ -156,14 +156,17 @@ def page_url(page_path: str) -> str:
 def relative_url(from_page: str, to_page: str) -> str:
     """A link from one page to another as it must appear in HTML, which MkDocs does not rewrite."""
     here, there = page_url(from_page), page_url(to_page)
+    folder = _folder_beside(here, there)
+    if folder is not None:
+        return _url_from_beside(folder, there)
     # A file name no page has ("\0") turns the directory-to-directory question into relative_link's.
-    if here and not there.startswith(here):
-        return _url_from_beside(_folder_above(here), there)
     return _relative_path(here.removesuffix("/"), there + "\0")[:-1] or "./"
 
 
-def _folder_above(url: str) -> str:
-    return url[:-1].rpartition("/")[0]
+def _folder_beside(here: str, there: str) -> str | None:
+    """The folder above the page at URL ``here`` when ``there`` lies outside that page's own folder: the link
+    is then the same from every page beside it. None when ``there`` is under ``here`` (or ``here`` is the root)."""
+    return here[:-1].rpartition("/")[0] if here and not there.startswith(here) else None
 
 
 def _url_from_beside(folder: str, there: str) -> str:
@@ -222,12 +225,12 @@ class PageContext:
         """Links to several entities for an HTML block, ``separator`` between them. (A loop in the template
         cost more than the rest of an entity page's Related section: a page lists about thirty.)"""
         here = page_url(self.page_path)
-        folder = _folder_above(here)
-        return separator.join(
-            _html_link_from_beside(folder, entity.page_path, entity.name)
-            if here and not page_url(entity.page_path).startswith(here)
-            else f'<a href="{relative_url(self.page_path, entity.page_path)}">{html.escape(entity.name)}</a>'
-            for entity in entities)
+        links = []
+        for entity in entities:
+            folder = _folder_beside(here, page_url(entity.page_path))
+            links.append(_html_link_from_beside(folder, entity.page_path, entity.name) if folder is not None else
+                         f'<a href="{self.url(entity.page_path)}">{html.escape(entity.name)}</a>')
+        return separator.join(links)
 
     def entity_links(self, entities: list[Entity], separator: str = ", ") -> str:
         """Markdown links to several entities, ``separator`` between them (a bibliography entry lists every
