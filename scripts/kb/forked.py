@@ -2,11 +2,11 @@
 
 A forked child starts with everything the parent has already built (schemas, model, templates, MkDocs'
 configuration), so splitting a loop in two costs only the fork and handing the result back, which goes
-through a temporary file rather than a pipe so that the child never waits for the busy parent. A result
-made only of plain values (str, int, float, bool, None, and lists, tuples, dicts and sets of them) goes
-with ``marshal``, which writes and reads it several times faster than ``pickle``; anything else, with
-``pickle``. A child
-that fails hands back nothing: the caller then does the work itself, and its errors are reported there.
+through a temporary file rather than a pipe so that the child never waits for the busy parent; a pipe only
+says when the file is written. A result made only of plain values (str, int, float, bool, None, and lists,
+tuples, dicts and sets of them) goes with ``marshal``, which writes and reads it several times faster than
+``pickle``; anything else, with ``pickle``. A child that fails hands back nothing: the caller then does the
+work itself, and its errors are reported there.
 Fork is only used where it exists and never from a process serving pages (a threaded server).
 """
 

@@ -354,8 +354,8 @@ def find_data_files(data_root: Path, directories: list[str], files: list[str]) -
 
 def load_documents(paths: list[Path], data_root: Path, *, split: bool = False) -> tuple[list[Document], list[Problem]]:
     """Load every file; a broken file is reported and left out, the others still load. Documents keep their
-    text, not positions (see :class:`Document`). With ``split``, a forked process loads every other file
-    (see kb.forked)."""
+    text, not positions (see :class:`Document`). With ``split``, a forked process shares the files out with
+    this one (see kb.forked)."""
     resolved_folders: dict[Path, Path] = {}
 
     def load_plain(path: Path) -> tuple[tuple[Any, str, str | None] | None, list[Problem]]:

@@ -17,8 +17,8 @@ from kb.validate import Schemas, ValidationResult, load_schemas, validate_docume
 
 
 def check_data(data_root: Path, *, split: bool = False) -> tuple[ValidationResult | None, list[Problem], Schemas]:
-    """Load and validate everything under ``data_root``; report all problems at once. ``split`` loads and checks
-    every other file in a forked process (for batch commands, never a threaded server)."""
+    """Load and validate everything under ``data_root``; report all problems at once. ``split`` shares the files
+    out with a forked process (for batch commands, never a threaded server)."""
     schemas = load_schemas(data_root / "schema")
     directories = [t.directory for t in schemas.entity_types.values()]
     paths, problems = find_data_files(data_root, directories, list(schemas.collection_files))
@@ -47,7 +47,7 @@ def handed_over(data_root: Path, knowledge_base: KnowledgeBase) -> Iterator[None
 
 def load_knowledge_base(data_root: Path, *, strict: bool = False, split: bool = False) -> KnowledgeBase:
     """The validated model of ``data_root``; raises :class:`DataError` with every error (and warning, if strict).
-    ``split`` loads and checks every other file in a forked process (see :func:`check_data`)."""
+    ``split`` shares loading and checking with a forked process (see :func:`check_data`)."""
     handed = _HANDED_OVER.pop(data_root.resolve(), None) if _HANDED_OVER else None
     if handed is not None and not strict:
         return handed

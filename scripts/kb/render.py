@@ -489,7 +489,7 @@ def render_collection_page(knowledge_base: KnowledgeBase, page_path: str, contex
 def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] | None = None, *,
                       split: bool = False) -> dict[str, str]:
     """Every generated page, keyed by its path inside the docs tree. With ``split``, a forked process
-    renders half of the pages (see kb.forked) while this one renders the rest."""
+    renders some of the pages (see kb.forked) while this one renders the rest."""
     context = collection_context(knowledge_base, exported)
     jobs: list[tuple[str, Callable[[], str]]] = []
     for entity_type in knowledge_base.types:

@@ -586,7 +586,7 @@ def _schema_line_warnings(document: Document, schema_path: str) -> Iterator[Prob
 def validate_documents(documents: list[Document], data_root: Path, schemas: Schemas,
                        today: dt.date | None = None, *, split: bool = False) -> ValidationResult:
     """Check every document; return what passed, every reference found, and every problem. With ``split``,
-    a forked process checks half of the entities (see kb.forked)."""
+    a forked process checks some of the entities, as many as it gets to (see kb.forked)."""
     today = today or clock.today()
     entities, collections, problems = _classify(documents, data_root, schemas)
     ids = IdIndex(types={i: t for i, (t, _) in entities.items()})
@@ -636,8 +636,7 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
         return found_problems, [(entity_id, *reference) for reference in dict.fromkeys(found)]
 
     references: list[Reference] = []
-    items = sorted(entities.items())
-    for found_problems, found in map_in_two_processes(check_entity, items, split=split):
+    for found_problems, found in map_in_two_processes(check_entity, sorted(entities.items()), split=split):
         problems.extend(found_problems)
         references.extend(map(_new_reference, found))
     for file_name, document in sorted(collections.items()):
