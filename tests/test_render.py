@@ -47,6 +47,49 @@ def test_therapy_page_lists_its_products_trials_challenges_and_diseases(pages):
     assert '<a href="../../diseases/b-all/">B-cell acute lymphoblastic leukemia</a>' in page
 
 
+def test_related_section_links_each_linked_entity_under_its_type(pages):
+    related = [line for line in pages["products/tisagenlecleucel.md"].splitlines() if 'class="kb-related"' in line]
+    assert related == [
+        '<p class="kb-related"><strong>Therapies:</strong> <a href="../../therapies/car-t/">CAR-T cell therapy</a></p>',
+        '<p class="kb-related"><strong>Trials:</strong> <a href="../../trials/eliana/">ELIANA</a></p>',
+        '<p class="kb-related"><strong>Diseases:</strong> <a href="../../diseases/b-all/">B-cell acute lymphoblastic '
+        'leukemia</a></p>']
+
+
+def test_several_related_links_keep_their_order_with_a_dot_between(kb):
+    from kb.render import PageContext
+
+    others = [kb.entities["eliana"], kb.entities["car-t"]]
+    assert PageContext(kb, "products/tisagenlecleucel.md").entity_html_links(others) == (
+        '<a href="../../trials/eliana/">ELIANA</a> · <a href="../../therapies/car-t/">CAR-T cell therapy</a>')
+    # From a type's index page the other entities of that type are below it, not beside it.
+    assert PageContext(kb, "trials/index.md").entity_html_links(others) == (
+        '<a href="eliana/">ELIANA</a> · <a href="../therapies/car-t/">CAR-T cell therapy</a>')
+
+
+def test_related_links_escape_names_for_html(kb):
+    kb.entities["eliana"].name = "ELIANA <b>&</b>"
+    page = render_entity_page(kb, kb.entities["tisagenlecleucel"])
+    assert '<a href="../../trials/eliana/">ELIANA &lt;b&gt;&amp;&lt;/b&gt;</a>' in page
+
+
+def test_bibliography_lists_the_pages_citing_each_source_or_says_none_does(kb):
+    from kb.model import Source
+
+    kb.sources["uncited"] = Source("uncited", {"citation": "A source no page cites.", "url": "https://example.org"})
+    rows = {re.search(r'<span id="([^"]+)">', line).group(1): line.rsplit(" | ", 1)[1]
+            for line in render_site_pages(kb)["reference/sources.md"].splitlines() if line.startswith("| <span")}
+    assert rows["label-page"] == ("[B-cell acute lymphoblastic leukemia](../diseases/b-all.md), "
+                                  "[tisagenlecleucel](../products/tisagenlecleucel.md) |")
+    assert rows["uncited"] == "Not cited by any page yet. |"
+
+
+def test_bibliography_escapes_a_citing_page_name_for_markdown(kb):
+    kb.entities["eliana"].name = "ELIANA [*draft*]"
+    page = render_site_pages(kb)["reference/sources.md"]
+    assert r"[ELIANA \[\*draft\*\]](../trials/eliana.md)" in page
+
+
 def test_index_page_links_every_entity_of_its_type(pages):
     assert '<a href="tisagenlecleucel/">tisagenlecleucel</a>' in pages["products/index.md"]
 
