@@ -87,7 +87,8 @@ class KnowledgeBase:
         """Entities linked to or from this one, grouped by type name, each listed once."""
         linked = self.linked.get(entity_id, set()) - {entity_id}
         grouped: dict[str, list[Entity]] = defaultdict(list)
-        for other_id in sorted(linked.intersection(self.entities), key=self._name_order.__getitem__):
+        # keys() & set walks the smaller side; set.intersection(dict) would walk every entity, on every page.
+        for other_id in sorted(self.entities.keys() & linked, key=self._name_order.__getitem__):
             other = self.entities[other_id]
             grouped[other.type.name].append(other)
         return {t.name: grouped[t.name] for t in self.types if grouped.get(t.name)}

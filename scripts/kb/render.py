@@ -31,6 +31,7 @@ import jinja2
 
 from kb import diagrams
 from kb.abbreviations import term_anchor
+from kb.collector import cycle_collection_paused
 from kb.compare import compare_products, compare_therapies
 from kb.export import data_version
 from kb.figures import format_figure_value, format_number
@@ -511,6 +512,7 @@ def render_site_pages(knowledge_base: KnowledgeBase, exported: dict[str, bytes] 
                                                                  context)))
     # The pages built from all the data, a few large ones, go first: the two processes share them out, and
     # the many small entity pages at the end even out the rest (see map_in_two_processes).
-    rendered = map_in_two_processes(lambda job: job[1](), collection_jobs + jobs, split=split)
+    with cycle_collection_paused():  # a full collection would walk the whole model (see kb.collector)
+        rendered = map_in_two_processes(lambda job: job[1](), collection_jobs + jobs, split=split)
     pages = {path: page for (path, _), page in zip(collection_jobs + jobs, rendered, strict=True)}
     return {path: pages[path] for path, _ in jobs + collection_jobs}
