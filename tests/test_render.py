@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
+from kb import render
 from kb.pipeline import load_knowledge_base
 from kb.render import _environment, format_figure_value, plain, render_entity_page, render_site_pages
 
@@ -267,3 +269,17 @@ def test_plain_text_is_escaped_for_markdown_first_and_html_second(text):
     html_escaped = "".join({"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}.get(c, c)
                            for c in markdown_escaped)
     assert plain(text) == html_escaped.replace("\n", " ")
+
+
+def test_pages_are_rendered_with_the_cycle_collector_paused_and_it_is_on_again_after(kb, monkeypatch):
+    seen = []
+    real = render.render_entity_page
+
+    def recording(knowledge_base, entity):
+        seen.append(gc.isenabled())
+        return real(knowledge_base, entity)
+
+    monkeypatch.setattr(render, "render_entity_page", recording)
+    render_site_pages(kb)
+    assert seen and not any(seen)
+    assert gc.isenabled()
