@@ -51,7 +51,7 @@ class Entity:
     data: dict[str, Any]
     document: Document = field(repr=False)
     source_path: str = ""  # e.g. data/products/tisagenlecleucel.yaml, for edit links
-    cited_sources: list[str] = field(default_factory=list)
+    cited_sources: list[str] = field(default_factory=list)  # each once, in the order the file first cites them
     # Set once rather than computed on each use: every page reads dozens of other entities' names and paths.
     name: str = field(init=False)
     page_path: str = field(init=False)  # where the rendered Markdown lives inside the docs tree
@@ -72,12 +72,11 @@ class KnowledgeBase:
     sources: dict[str, Source]
     glossary: dict[str, dict[str, Any]]
     releases: dict[str, dict[str, Any]]
-    outgoing: dict[str, list[Reference]]
-    incoming: dict[str, list[Reference]]
+    incoming: dict[str, list[Reference]]  # entity id -> the links to it from other entities
     problems: list[Problem]
     schemas: Schemas
-    # Entity id -> the ids of the entities it links to or is linked from, gathered with the two lists above:
-    # each page's Related section reads it instead of walking the references (most of them citations) again.
+    # Entity id -> the ids of the entities it links to or is linked from, gathered with the list above: each
+    # page's Related section reads it instead of walking the links again.
     linked: dict[str, set[str]] = field(default_factory=dict)
 
     def of_type(self, type_name: str) -> list[Entity]:
@@ -151,22 +150,16 @@ def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: l
     """Assemble the model from a validation result that had no errors."""
     entities = {
         entity_id: Entity(entity_id, schemas.entity_types[type_name], document.data, document,
-                          _entity_source_path(document.path))
+                          _entity_source_path(document.path), result.citations.get(entity_id, []))
         for entity_id, (type_name, document) in result.entities.items()
     }
-    outgoing: dict[str, list[Reference]] = defaultdict(list)
     incoming: dict[str, list[Reference]] = defaultdict(list)
     linked: dict[str, set[str]] = defaultdict(set)
-    for reference in result.references:
-        origin, _, target, target_type = reference
-        outgoing[origin].append(reference)
-        if target_type != "source":
-            incoming[target].append(reference)
-            linked[origin].add(target)
-            linked[target].add(origin)
-    for entity in entities.values():
-        # In the order the file cites them: validation finds references walking the document in order.
-        entity.cited_sources = list(dict.fromkeys(r.target for r in outgoing[entity.id] if r.target_type == "source"))
+    for link in result.links:
+        origin, _, target, _ = link
+        incoming[target].append(link)
+        linked[origin].add(target)
+        linked[target].add(origin)
     sources_doc = result.collections.get("sources.yaml")
     glossary_doc = result.collections.get("glossary.yaml")
     releases_doc = result.collections.get("releases.yaml")
@@ -177,7 +170,6 @@ def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: l
         sources=sources,
         glossary=dict(glossary_doc.data) if glossary_doc else {},
         releases=dict(releases_doc.data) if releases_doc else {},
-        outgoing=dict(outgoing),
         incoming=dict(incoming),
         problems=problems,
         schemas=schemas,

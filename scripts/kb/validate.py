@@ -166,7 +166,8 @@ class ValidationResult:
 
     entities: dict[str, tuple[str, Document]]  # id -> (type, document)
     collections: dict[str, Document]  # data file name -> document
-    references: list[Reference]
+    links: list[Reference]  # from one entity to another: entity by entity (in id order), each once, as written
+    citations: dict[str, list[str]]  # entity id -> the source ids it cites, each once, in order of first citation
     problems: list[Problem]
 
 
@@ -586,7 +587,7 @@ def _schema_line_warnings(document: Document, schema_path: str) -> Iterator[Prob
 def validate_documents(documents: list[Document], data_root: Path, schemas: Schemas,
                        today: dt.date | None = None, *, split: bool = False) -> ValidationResult:
     """Check every document; return what passed, every reference found, and every problem. With ``split``,
-    a forked process checks some of the entities, as many as it gets to (see kb.forked)."""
+    a forked process checks some of the files, as many as it gets to (see kb.forked)."""
     today = today or clock.today()
     entities, collections, problems = _classify(documents, data_root, schemas)
     ids = IdIndex(types={i: t for i, (t, _) in entities.items()})
@@ -620,10 +621,11 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
                 pass
         return [_schema_problem(document, e) for e in compiled[schema_file].iter_errors(document.data)], references
 
-    def check_entity(item: tuple[str, tuple[str, Document]]) -> tuple[list[Problem], list[tuple[Any, ...]]]:
-        """The entity's problems and the (entity id, path, id, type) references it makes: plain tuples, which a
-        forked checker hands back several times faster than named ones (and which become one at C speed)."""
-        entity_id, (type_name, document) = item
+    def check_entity(entity_id: str, type_name: str, document: Document) -> tuple[list[Problem], list[tuple[Any, ...]],
+                                                                                list[str]]:
+        """The entity's problems, the (entity id, path, id, type) links it makes to other entities, and the
+        sources it cites. Plain values, which a forked checker hands back several times faster than named
+        tuples (a link becomes one at C speed); a citation is handed back as its source id alone."""
         schema_file = schemas.entity_types[type_name].schema_file
         found_problems, found = check(document, schema_file)
         found_problems.extend(_staleness_warnings(document, today))
@@ -633,16 +635,32 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
             found = list(find_references(schemas, schema_file, document.data))
         # Each reference once (a text may link to the same page twice); done here, in whichever process
         # checks the entity, since the references of two entities never repeat each other's.
-        return found_problems, [(entity_id, *reference) for reference in dict.fromkeys(found)]
+        unique = dict.fromkeys(found)
+        links = [(entity_id, *reference) for reference in unique if reference[2] != "source"]
+        cited = list(dict.fromkeys(target for _, target, kind in unique if kind == "source"))
+        return found_problems, links, cited
 
-    references: list[Reference] = []
-    for found_problems, found in map_in_two_processes(check_entity, sorted(entities.items()), split=split):
+    def check_collection(file_name: str, document: Document) -> tuple[list[Problem], list[tuple[Any, ...]], list[str]]:
+        schema_file = schemas.collection_files[file_name]
+        found_problems = check(document, schema_file)[0]
+        found_problems.extend(_schema_line_warnings(document, f"schema/{schema_file}"))
+        return found_problems, [], []
+
+    # The collection files first: the bibliography is one large file, which the two processes share out best
+    # as an early item (see kb.forked).
+    checks: list[tuple[str | None, Callable[[], tuple[list[Problem], list[tuple[Any, ...]], list[str]]]]] = [
+        (None, functools.partial(check_collection, name, document)) for name, document in sorted(collections.items())]
+    checks += [(entity_id, functools.partial(check_entity, entity_id, type_name, document))
+               for entity_id, (type_name, document) in sorted(entities.items())]
+    links: list[Reference] = []
+    citations: dict[str, list[str]] = {}
+    found_all = map_in_two_processes(lambda check: check[1](), checks, split=split)
+    for (entity_id, _), (found_problems, found_links, cited) in zip(checks, found_all, strict=True):
         problems.extend(found_problems)
-        references.extend(map(_new_reference, found))
-    for file_name, document in sorted(collections.items()):
-        problems.extend(check(document, schemas.collection_files[file_name])[0])
-        problems.extend(_schema_line_warnings(document, f"schema/{schemas.collection_files[file_name]}"))
-    return ValidationResult(entities, collections, references, sorted(set(problems)))
+        links.extend(map(_new_reference, found_links))
+        if entity_id is not None:
+            citations[entity_id] = cited
+    return ValidationResult(entities, collections, links, citations, sorted(set(problems)))
 
 
 def find_references(schemas: Schemas, schema_file: str, data: Any) -> Iterator[tuple[JsonPath, str, str]]:
