@@ -210,9 +210,10 @@ def _events(text: str) -> tuple[list[yaml.Event], yaml.YAMLError | None]:
     """The parser's events, all taken at once (faster than a step per event), and the error that stopped it."""
     source = _EventSource(text)
     events: list[yaml.Event] = []
+    next_event = source.get_event
     try:
-        while source.check_event():
-            events.append(source.get_event())
+        while (event := next_event()) is not None:  # None after the stream's end (check_event() costs a call more)
+            events.append(event)
     except yaml.YAMLError as exc:
         return events, exc
     finally:
