@@ -225,3 +225,13 @@ def test_every_schema_that_governs_files_has_a_compiled_check_that_refuses_what_
     figure.pop("grading_scale", None)
     with pytest.raises(fastjsonschema.JsonSchemaException):
         compiled["product.schema.json"](product)
+
+
+def test_a_table_whose_rows_key_is_spelled_with_an_escape_is_still_checked(data_root):
+    challenge = data_root / "challenges" / "crs.yaml"
+    replace_in(challenge, "  rows:", '  "\\x72ows":')  # YAML reads the key as 'rows'; the word is not in the text
+    replace_in(challenge, "    - ['1', 'Yes']", "    - ['1', Yes, but only, sometimes]")
+    assert "rows:" not in challenge.read_text()
+    assert problems_of(data_root) == [
+        f"{challenge}:11:7: error: grading.rows[0]: has 4 cells but the table has 2 columns "
+        "(quote cells that hold commas)"]

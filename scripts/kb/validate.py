@@ -577,6 +577,13 @@ def _table_problems(document: Document, value: Any = None, path: JsonPath = (),
     return found
 
 
+def _might_hold_a_table(document: Document) -> bool:
+    """Whether the file may hold a ``rows`` key, which every table has: the word is in its text, or a quoted
+    key may spell it with an escape (a backslash). Most files hold no table, and are then not walked at all."""
+    text = document.text
+    return text is None or "rows" in text or "\\" in text
+
+
 def _schema_line_warnings(document: Document, schema_path: str) -> Iterator[Problem]:
     expected = f"# yaml-language-server: $schema={schema_path}"
     if document.first_line.strip() != expected:
@@ -630,7 +637,8 @@ def validate_documents(documents: list[Document], data_root: Path, schemas: Sche
         found_problems, found = check(document, schema_file)
         found_problems.extend(_staleness_warnings(document, today))
         found_problems.extend(_schema_line_warnings(document, f"../schema/{schema_file}"))
-        found_problems.extend(_table_problems(document))
+        if _might_hold_a_table(document):
+            found_problems.extend(_table_problems(document))
         if found is None:
             found = list(find_references(schemas, schema_file, document.data))
         # Each reference once (a text may link to the same page twice); done here, in whichever process
