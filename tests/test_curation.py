@@ -91,6 +91,12 @@ def test_new_refuses_an_id_that_is_not_kebab_case(project):
     assert "is not a valid id" in result.stderr
 
 
+def test_new_refuses_the_id_of_a_types_list_page(project):
+    result = run_kb("new", "trial", "index", cwd=project)
+    assert result.returncode == 1
+    assert "'index' cannot be an id" in result.stderr
+
+
 def test_following_the_contributing_page_puts_a_new_therapy_on_the_site(project):
     contributing = (REPO / "docs" / "contributing.md").read_text()
     assert "kb new therapy car-nk" in contributing

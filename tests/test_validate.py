@@ -128,6 +128,13 @@ def test_file_name_that_is_not_kebab_case_is_an_error(data_root):
     assert any("file name 'Eliana_Trial' is not a valid id" in p for p in problems_of(data_root))
 
 
+def test_a_file_named_index_is_an_error_not_a_page_in_place_of_its_types_list(data_root):
+    (data_root / "trials" / "eliana.yaml").rename(data_root / "trials" / "index.yaml")
+    problems = problems_of(data_root)
+    assert any("trials/index.yaml:" in p and "file name 'index' cannot be an id: it names the page that lists "
+               "every entity of a type; rename the file" in p for p in problems)
+
+
 def test_unknown_tag_is_an_error(data_root):
     replace_in(data_root / "therapies" / "car-t.yaml", "tags: [car-t]", "tags: [car-tee]")
     assert "'car-tee' is not one of the allowed values" in problems_of(data_root)[0]

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb.validate import ID_PATTERN, SCHEMA_BASE, Schemas
+from kb.validate import ID_PATTERN, RESERVED_IDS, SCHEMA_BASE, Schemas
 
 PLACEHOLDER = "TODO"
 
@@ -155,5 +155,7 @@ def _check_new_id(schemas: Schemas, new_id: str, data_root: Path) -> None:
     if not ID_PATTERN.fullmatch(new_id):
         raise ScaffoldError(f"'{new_id}' is not a valid id: use lower-case letters, digits and single hyphens, "
                             "e.g. 'car-nk' or 'tisagenlecleucel'")
+    if new_id in RESERVED_IDS:
+        raise ScaffoldError(f"'{new_id}' cannot be an id: {RESERVED_IDS[new_id]}")
     if new_id in _existing_ids(schemas, data_root):
         raise ScaffoldError(f"id '{new_id}' already exists; ids are unique across all types")

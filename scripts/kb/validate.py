@@ -41,6 +41,8 @@ from kb.problems import Problem, display_path
 
 SCHEMA_BASE = "https://leukemia-cell-therapy-kb.invalid/schema/"
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# An entity's page is <type folder>/<id>.md: this id would take the place of the page listing the type.
+RESERVED_IDS = {"index": "it names the page that lists every entity of a type"}
 STALE_AFTER_DAYS = 365
 
 
@@ -531,6 +533,10 @@ def _classify(documents: list[Document], data_root: Path, schemas: Schemas) -> t
         if not ID_PATTERN.fullmatch(entity_id):
             problems.append(document.problem((), f"file name '{entity_id}' is not a valid id: use lower-case "
                                                  "letters, digits and single hyphens (kebab-case)"))
+            continue
+        if entity_id in RESERVED_IDS:
+            problems.append(document.problem((), f"file name '{entity_id}' cannot be an id: "
+                                                 f"{RESERVED_IDS[entity_id]}; rename the file"))
             continue
         if entity_id in entities:
             other = entities[entity_id][1].shown_path
