@@ -228,7 +228,7 @@ class PageContext:
         here = page_url(self.page_path)
         links = []
         for entity in entities:
-            folder = _folder_beside(here, page_url(entity.page_path))
+            folder = _folder_beside(here, entity.url)  # page_url(entity.page_path): "index" is no entity's id
             links.append(_html_link_from_beside(folder, entity.page_path, entity.name) if folder is not None else
                          f'<a href="{self.url(entity.page_path)}">{html.escape(entity.name)}</a>')
         return separator.join(links)
