@@ -138,9 +138,9 @@ def _inline_refs(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 class Reference(NamedTuple):  # a tuple: tens of thousands are made, several times faster than a class
-    """One id reference found in the data: which entity (or collection) points where, from which field."""
+    """One id reference found in the data: which entity points where, from which field."""
 
-    origin: str  # entity id, or "source:<id>" / "term:<abbr>" inside a collection
+    origin: str  # the id of the entity whose file holds the reference
     path: JsonPath
     target: str
     target_type: str
@@ -164,7 +164,8 @@ class IdIndex:
 
 @dataclass
 class ValidationResult:
-    """What validation hands to the model: the documents it accepted, the references in them, the problems."""
+    """What validation hands to the model: the documents it accepted, the links and citations in them, the
+    problems."""
 
     entities: dict[str, tuple[str, Document]]  # id -> (type, document)
     collections: dict[str, Document]  # data file name -> document
@@ -365,7 +366,7 @@ def _references_of(path: JsonPath, text: str, schema: dict) -> Iterator[tuple[Js
 
 
 class _Checker:
-    """Holds what the custom keywords need: the id index, the clock, and the references found so far."""
+    """Holds what the custom keywords need: the id index and the clock."""
 
     def __init__(self, ids: IdIndex, today: dt.date):
         self.ids = ids
@@ -562,7 +563,7 @@ def _table_problems(document: Document, value: Any = None, path: JsonPath = (),
                     found: list[Problem] | None = None) -> list[Problem]:
     """A table (a mapping with ``columns`` and ``rows``) must have as many cells in each row as columns:
     JSON Schema cannot compare two lengths, and an unquoted comma silently splits a cell in two.
-    (Runs over every value of every file: it descends only into mappings and lists.)"""
+    (Runs over every value of a file that may hold a table: it descends only into mappings and lists.)"""
     found = [] if found is None else found
     value = document.data if value is None and not path else value
     if isinstance(value, dict):
@@ -599,7 +600,7 @@ def _schema_line_warnings(document: Document, schema_path: str) -> Iterator[Prob
 
 def validate_documents(documents: list[Document], data_root: Path, schemas: Schemas,
                        today: dt.date | None = None, *, split: bool = False) -> ValidationResult:
-    """Check every document; return what passed, every reference found, and every problem. With ``split``,
+    """Check every document; return what passed, its links and citations, and every problem. With ``split``,
     a forked process checks some of the files, as many as it gets to (see kb.forked)."""
     today = today or clock.today()
     entities, collections, problems = _classify(documents, data_root, schemas)
