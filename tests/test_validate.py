@@ -10,12 +10,13 @@ import fastjsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kb import validate
 from kb.load import load_document
 from kb.pipeline import check_data, load_knowledge_base
 from kb.problems import DataError
 from kb.validate import _fast_validator, _markup_problems, _might_hold_markup, load_schemas
 
-from tests.conftest import write
+from tests.conftest import REPO, write
 
 
 def problems_of(data_root: Path) -> list[str]:
@@ -242,3 +243,17 @@ def test_a_table_whose_rows_key_is_spelled_with_an_escape_is_still_checked(data_
     assert problems_of(data_root) == [
         f"{challenge}:11:7: error: grading.rows[0]: has 4 cells but the table has 2 columns "
         "(quote cells that hold commas)"]
+
+
+def test_compiled_checks_are_kept_for_a_few_versions_of_the_schemas_only(tmp_path):
+    folder = tmp_path / "schema"
+    folder.mkdir()
+    for path in (REPO / "data" / "schema").glob("*.schema.json"):
+        (folder / path.name).write_text(path.read_text())
+    product = folder / "product.schema.json"
+    for _ in range(validate.KEPT_SCHEMA_VERSIONS + 3):  # as `kb serve` sees a curator edit a schema
+        product.write_text(product.read_text() + " ")
+        schemas = load_schemas(folder)
+        assert validate._fast_validators(schemas)["product.schema.json"] is not None
+    assert len(validate._FAST_VALIDATORS) <= validate.KEPT_SCHEMA_VERSIONS
+    assert schemas.text in validate._FAST_VALIDATORS

@@ -280,7 +280,7 @@ _FAST_FORMATS = {name: functools.partial(_FORMATS.conforms, format=name) for nam
 _CUSTOM_KEYWORDS = ("x-references", "x-text", "x-not-future")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # a few versions of each schema: `kb serve` compiles again after each edit
 def _fast_validator(schema_json: str) -> Callable[[Any], Any] | None:
     """The schema compiled to Python code, or None if it cannot be. Its keywords are all draft-07 ones, so
     the draft fastjsonschema picks without ``$schema`` checks the same rules; the custom ones it skips."""
@@ -305,6 +305,8 @@ def _fast_validators(schemas: Schemas) -> dict[str, Callable[[Any], Any] | None]
     governs none, is left out). Looked up by the schema files' text: writing every schema out as the key of
     :func:`_fast_validator` took longer than checking a hundred entities."""
     if schemas.text not in _FAST_VALIDATORS:
+        while len(_FAST_VALIDATORS) >= KEPT_SCHEMA_VERSIONS:  # the oldest first: an edited schema is not used again
+            del _FAST_VALIDATORS[next(iter(_FAST_VALIDATORS))]
         governing = {*schemas.collection_files.values(), *(t.schema_file for t in schemas.entity_types.values())}
         _FAST_VALIDATORS[schemas.text] = {name: _fast_validator(json.dumps(schemas.inlined[name], sort_keys=True))
                                           for name in governing if name in schemas.inlined}
@@ -312,6 +314,7 @@ def _fast_validators(schemas: Schemas) -> dict[str, Callable[[Any], Any] | None]
 
 
 _FAST_VALIDATORS: dict[str, dict[str, Callable[[Any], Any] | None]] = {}
+KEPT_SCHEMA_VERSIONS = 4  # compiled checks kept for this many versions of the schema files
 _FAST_ID = "kb-fast"
 _FAST_FUNCTION = "validate_kb_fast"  # fastjsonschema names the function after the schema's $id
 
