@@ -86,6 +86,12 @@ def test_tag_index_lists_tagged_pages_and_pages_link_to_their_tags(site):
     assert 'href="../../reference/tags/#cd19"' in page(site, "products/tisagenlecleucel")
 
 
+def test_tags_are_shown_by_their_title_in_the_schemas_list(site):
+    assert re.search(r'<h2[^>]*\bid="cd19"[^>]*>CD19<', page(site, "reference/tags"))
+    assert '>CD19</a>' in page(site, "products/tisagenlecleucel")
+    assert '>CAR-T</a>' in page(site, "therapies/car-t")
+
+
 def test_every_figure_shows_its_evidence_level_linked_to_the_scale(site):
     html = page(site, "products/tisagenlecleucel")
     assert 'href="../../reference/evidence-levels/">Single arm trial</a>' in html

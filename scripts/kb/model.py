@@ -133,6 +133,17 @@ class KnowledgeBase:
                 by_tag[tag].append(entity)
         return dict(sorted(by_tag.items()))
 
+    @cached_property
+    def tag_titles(self) -> dict[str, str]:
+        """Each tag's title in the schemas' controlled list (car-t: CAR-T); empty if the list gives none."""
+        for entity_type in self.types:
+            schema = self.schemas.inlined.get(entity_type.schema_file, {})
+            options = schema.get("properties", {}).get("tags", {}).get("items", {}).get("oneOf")
+            if options:
+                return {option["const"]: option["title"] for option in options
+                        if "const" in option and "title" in option}
+        return {}
+
     def review_events(self) -> list[tuple[str, Entity, dict[str, Any]]]:
         """Every review-history entry as (date, entity, entry), newest first."""
         events = [(entry["date"], entity, entry) for entity in self.entities.values()

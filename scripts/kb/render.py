@@ -441,6 +441,7 @@ def _page_globals(knowledge_base: KnowledgeBase, page_path: str) -> dict[str, Ca
             "url": context.url, "page": context,
             "source_line": context.source_line,
             "choice_label": lambda type_name, field, value: choice_label(knowledge_base, type_name, field, value),
+            "tag_label": lambda tag: knowledge_base.tag_titles.get(tag) or humanize(tag),
             "footnotes": context.footnotes, "diagrams": diagrams,
             "term_anchor": term_anchor,
             "link": lambda to_page: relative_link(page_path, to_page)}
