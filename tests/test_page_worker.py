@@ -62,8 +62,8 @@ def test_no_worker_when_another_plugin_edits_page_html(monkeypatch):
         return html
 
     monkeypatch.setenv("KB_PAGE_WORKER", "always")
-    monkeypatch.setitem(mkdocs_hooks._state, "command", "build")
-    monkeypatch.setitem(mkdocs_hooks._state, "entity_pages", {})
+    monkeypatch.setattr(mkdocs_hooks._build, "command", "build")
+    monkeypatch.setattr(mkdocs_hooks._build, "entity_pages", {})
     config = SimpleNamespace(plugins=SimpleNamespace(events={
         "page_markdown": [mkdocs_hooks.on_page_markdown],
         "page_content": [mkdocs_hooks.on_page_content, another_plugin]}))
@@ -74,8 +74,8 @@ def test_no_worker_when_another_plugin_edits_page_html(monkeypatch):
 @pytest.mark.parametrize("command", ["serve", "gh-deploy"])
 def test_no_worker_outside_a_build(monkeypatch, command):
     monkeypatch.setenv("KB_PAGE_WORKER", "always")
-    monkeypatch.setitem(mkdocs_hooks._state, "command", command)
-    monkeypatch.setitem(mkdocs_hooks._state, "entity_pages", {})
+    monkeypatch.setattr(mkdocs_hooks._build, "command", command)
+    monkeypatch.setattr(mkdocs_hooks._build, "entity_pages", {})
     config = SimpleNamespace(plugins=SimpleNamespace(events={"page_markdown": [], "page_content": []}))
     files = SimpleNamespace(documentation_pages=lambda: [])
     assert mkdocs_hooks._start_page_worker(config, files) is None

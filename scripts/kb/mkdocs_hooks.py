@@ -10,7 +10,9 @@ marks abbreviations; ``on_page_context`` gives the search index only what it ind
 from __future__ import annotations
 
 import os
+import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +32,32 @@ from kb.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.export import export_files
 from kb.finished_html import anchor_ids, put_back_finished_html, set_aside_finished_html
 from kb.forked import ENOUGH_TO_SPLIT
-from kb.model import KnowledgeBase
-from kb.page_worker import PageWorker
+from kb.model import Entity, KnowledgeBase
+from kb.page_worker import ConvertedPage, PageWorker
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
 from kb.render import is_continuation_page, render_site_pages
 from kb.searchable import searchable_html
 from kb.serve import LAST_GOOD
 
-_state: dict[str, Any] = {}
+
+@dataclass
+class _Build:
+    """What the hooks of one build (or of one rebuild while serving) hand on to each other."""
+
+    command: str = ""  # MkDocs' command: build, serve or gh-deploy
+    knowledge_base: KnowledgeBase | None = None
+    abbreviations: dict[str, str] = field(default_factory=dict)  # abbreviation -> term
+    abbreviation_pattern: re.Pattern[str] | None = None
+    entity_pages: dict[str, Entity] = field(default_factory=dict)  # docs path -> entity
+    generated_pages: set[str] = field(default_factory=set)
+    set_aside: dict[str, list[str]] = field(default_factory=dict)  # docs path -> its finished HTML, set aside
+    converted: dict[str, ConvertedPage] = field(default_factory=dict)  # docs path -> what the worker made of it
+    worker: PageWorker | None = None
+    full_content: str | None = None  # the page's whole HTML while the search index sees part of it
+
+
+_build = _Build()
 GLOSSARY_PAGE = "reference/glossary.md"
 # KB_PAGE_WORKER=always|never overrides whether a page worker is started (see _start_page_worker), for tests.
 
@@ -48,20 +67,20 @@ def _data_root(config: MkDocsConfig) -> Path:
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    _state["command"] = command
+    _build.command = command
 
 
 def _building() -> bool:
     """Whether work may be split with a forked process (see kb.forked): in a build, never in a server, which
     runs threads that a fork would copy in the middle of their work."""
-    return _state.get("command") == "build"
+    return _build.command == "build"
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if not config.use_directory_urls:
         # The HTML blocks the templates write link to page/ URLs, which MkDocs does not rewrite.
         raise PluginError("the knowledge base links pages as directory URLs: keep use_directory_urls: true")
-    serving = _state.get("command") == "serve"
+    serving = _build.command == "serve"
     try:
         knowledge_base = load_knowledge_base(_data_root(config), split=_building())
     except DataError as exc:
@@ -75,19 +94,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         knowledge_base = last_good
     if serving:
         LAST_GOOD["kb"] = knowledge_base
-    _state["kb"] = knowledge_base
-    _state["abbreviations"] = {abbr: term["term"] for abbr, term in knowledge_base.glossary.items()}
-    _state["abbreviation_pattern"] = abbreviation_pattern(_state["abbreviations"])
+    _build.knowledge_base = knowledge_base
+    _build.abbreviations = {abbr: term["term"] for abbr, term in knowledge_base.glossary.items()}
+    _build.abbreviation_pattern = abbreviation_pattern(_build.abbreviations)
     return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    knowledge_base: KnowledgeBase = _state["kb"]
+    knowledge_base = _build.knowledge_base
+    assert knowledge_base is not None, "on_config runs first"
     entity_pages = {e.page_path: e for e in knowledge_base.entities.values()}
-    _state["entity_pages"] = entity_pages
-    _state["generated_pages"] = set()
-    _state["set_aside"] = {}
-    _state["converted"] = {}
+    _build.entity_pages = entity_pages
+    _build.generated_pages = set()
+    _build.set_aside = {}
+    _build.converted = {}
     for file in files.documentation_pages():
         file.edit_uri = f"docs/{file.src_uri}"
     exported = export_files(knowledge_base)
@@ -103,13 +123,13 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         file = File.generated(config, page_path, content=content, inclusion=inclusion)
         file.edit_uri = entity.source_path if entity else None
         files.append(file)
-        _state["generated_pages"].add(page_path)
+        _build.generated_pages.add(page_path)
     return files
 
 
 @event_priority(-100)  # last: the navigation and the files are final
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-    _state["worker"] = _start_page_worker(config, files)
+    _build.worker = _start_page_worker(config, files)
     return nav
 
 
@@ -118,60 +138,66 @@ def _start_page_worker(config: MkDocsConfig, files: Files) -> PageWorker | None:
     busy with the others meanwhile): when building (not serving), if there are enough pages, and if no other
     plugin edits pages (it would see the worker's pages empty)."""
     choice = os.environ.get("KB_PAGE_WORKER", "auto")
-    entity_files = [file for file in files.documentation_pages() if file.src_uri in _state["entity_pages"]]
+    entity_files = [file for file in files.documentation_pages() if file.src_uri in _build.entity_pages]
     page_listeners = config.plugins.events["page_markdown"] + config.plugins.events["page_content"]
     if (choice == "never" or not _building()
             or any(listener not in (on_page_markdown, on_page_content) for listener in page_listeners)
             or (choice != "always" and len(entity_files) < ENOUGH_TO_SPLIT)):
         return None
     return PageWorker.start(entity_files[len(entity_files) // 2:], config, files,
-                            before_converting=lambda: _state.update(worker=None))
+                            before_converting=_forget_the_worker)
+
+
+def _forget_the_worker() -> None:
+    """Run in the worker before it converts its pages: there, on_page_markdown must convert them, not wait
+    for a worker of its own."""
+    _build.worker = None
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Entity pages take their sitemap date from their last review, which also keeps builds reproducible.
     A page the worker converted needs no conversion here; other generated pages keep their finished HTML
     out of Python-Markdown's way (see kb.finished_html)."""
-    entity = _state["entity_pages"].get(page.file.src_uri)
+    entity = _build.entity_pages.get(page.file.src_uri)
     if entity is not None:
         page.update_date = entity.data["last_reviewed"]
-    worker: PageWorker | None = _state.get("worker")
+    worker = _build.worker
     if worker is not None and page.file.src_uri in worker.src_uris:
         converted = worker.results().get(page.file.src_uri)
         if converted is not None:
-            _state["converted"][page.file.src_uri] = converted
+            _build.converted[page.file.src_uri] = converted
             return ""
-    if page.file.src_uri in _state["generated_pages"]:
-        markdown, _state["set_aside"][page.file.src_uri] = set_aside_finished_html(markdown)
+    if page.file.src_uri in _build.generated_pages:
+        markdown, _build.set_aside[page.file.src_uri] = set_aside_finished_html(markdown)
     return markdown
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    converted = _state["converted"].pop(page.file.src_uri, None)
+    converted = _build.converted.pop(page.file.src_uri, None)
     if converted is not None:
         return converted.apply_to(page, files)
-    aside = _state["set_aside"].pop(page.file.src_uri, None)
+    aside = _build.set_aside.pop(page.file.src_uri, None)
     if aside:
         html = put_back_finished_html(html, aside)
         page.present_anchor_ids = (page.present_anchor_ids or set()) | anchor_ids(aside)
     glossary = files.get_file_from_path(GLOSSARY_PAGE)
     on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
-    return mark_abbreviations(html, _state["abbreviations"], _state["abbreviation_pattern"],
+    return mark_abbreviations(html, _build.abbreviations, _build.abbreviation_pattern,
                               None if on_glossary else glossary.url_relative_to(page.file))
 
 
 @event_priority(100)  # before Material's search plugin indexes the page
 def _give_search_only_the_searchable_part(context: dict[str, Any], page: Page, config: MkDocsConfig,
                                           nav: Any) -> dict[str, Any]:
-    if page.file.src_uri in _state["generated_pages"]:
-        _state["full_content"] = page.content
+    if page.file.src_uri in _build.generated_pages:
+        _build.full_content = page.content
         page.content = searchable_html(page.content)
     return context
 
 
 @event_priority(-100)  # after it, before the theme renders the page
 def _restore_the_whole_page(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-    full_content = _state.pop("full_content", None)
+    full_content, _build.full_content = _build.full_content, None
     if full_content is not None:
         page.content = full_content
     return context
@@ -189,6 +215,6 @@ def on_build_error(error: Exception) -> None:
 
 
 def _stop_page_worker() -> None:
-    worker: PageWorker | None = _state.pop("worker", None)
+    worker, _build.worker = _build.worker, None
     if worker is not None:
         worker.stop()
