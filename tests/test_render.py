@@ -117,6 +117,14 @@ def test_citation_numbers_follow_reading_order_and_match_the_reference_list(page
     assert re.findall(r'<li id="fn:([^"]+)">', page) == first_seen
 
 
+def test_a_group_of_citation_marks_is_in_increasing_order_whatever_the_data_order(kb):
+    page = render.PageContext(kb, "products/tisagenlecleucel.md")
+    page.cite(["maude-2018-nejm"])
+    group = page.cite(["label-page", "maude-2018-nejm"])
+    assert re.findall(r">(\d+)</a>", group) == ["1", "2"]
+    assert re.findall(r'href="#fn:([^"]+)"', group) == ["maude-2018-nejm", "label-page"]
+
+
 def test_a_source_cited_twice_gets_distinct_anchors(pages):
     page = pages["products/tisagenlecleucel.md"]
     assert 'id="fnref:label-page"' in page

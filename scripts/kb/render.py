@@ -258,9 +258,10 @@ class PageContext:
             number = self.cited.setdefault(source_id, len(self.cited) + 1)
             uses = self._uses[source_id] = self._uses.get(source_id, 0) + 1
             anchor = f"fnref:{source_id}" if uses == 1 else f"fnref{uses}:{source_id}"
-            marks.append(f'<a class="footnote-ref" id="{anchor}" href="#fn:{source_id}">{number}</a>')
-        # One <sup> per group of marks, commas between them: 3,4,5 rather than 345.
-        return f'<sup class="kb-cite">{",".join(marks)}</sup>' if marks else ""
+            marks.append((number, f'<a class="footnote-ref" id="{anchor}" href="#fn:{source_id}">{number}</a>'))
+        # One <sup> per group of marks, commas between them: 3,4,5 rather than 345; in increasing order, as
+        # the list below them is, whatever order the data lists the sources in.
+        return f'<sup class="kb-cite">{",".join(mark for _, mark in sorted(marks))}</sup>' if marks else ""
 
     def footnotes(self) -> str:
         """The numbered list of every source this page cited, as an HTML block."""
