@@ -333,7 +333,6 @@ class PageContext:
 
 
 @functools.lru_cache(maxsize=1 << 16)  # every page lists its sources, and the same sources recur on many pages
-@functools.lru_cache(maxsize=1 << 16)  # a source is listed on every page that cites it: dozens of pages
 def _source_html(citation: str, links: tuple[tuple[str, str], ...]) -> str:
     shown = " · ".join(f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
                        for label, url in links if _SAFE_URL.fullmatch(url))
