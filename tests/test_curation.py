@@ -64,6 +64,13 @@ def test_scaffold_explains_every_field_of_the_schema(project):
         assert re.search(rf"^#? ?{field}:", text, flags=re.MULTILINE), field
 
 
+def test_scaffold_names_the_values_a_list_field_takes_from_a_fixed_list(project):
+    run_kb("new", "therapy", "new-therapy", cwd=project)
+    text = (project / "data" / "therapies" / "new-therapy.yaml").read_text()
+    assert "Any of: car-t, nk-cell, car-nk," in text
+    assert '# tags: ["car-t"]' in text
+
+
 def test_new_source_is_appended_and_validates_once_filled(project):
     sources = project / "data" / "sources.yaml"
     before = sources.read_text()

@@ -60,19 +60,26 @@ class _Writer:
         self.schemas = schemas
         self.lines: list[str] = []
 
-    def comment(self, indent: str, schema: dict[str, Any]) -> None:
+    def comment(self, indent: str, schema: dict[str, Any], item_choices: list[str]) -> None:
         text = schema.get("description", "")
         choices = _choices(schema)
         if choices:
             text += (" " if text else "") + "One of: " + ", ".join(choices) + "."
+        if item_choices:
+            text += (" " if text else "") + "Any of: " + ", ".join(item_choices) + "."
         if text:
             self.lines.append(f"{indent}# {text}")
 
     def field(self, name: str, schema: dict[str, Any], base: str, indent: str, required: bool) -> None:
         schema, base = _resolve(self.schemas, schema, base)
-        self.comment(indent, schema)
+        items = schema.get("items")
+        # A list of values from a fixed list (tags): the comment names them, the example is the first.
+        item_choices = _choices(_resolve(self.schemas, items, base)[0]) if isinstance(items, dict) else []
+        self.comment(indent, schema, item_choices)
         if not required:
             example = _example(schema)
+            if example is None and item_choices:
+                example = [item_choices[0]]
             shown = _scalar(example) if example is not None else "…"
             self.lines.append(f"{indent}# {name}: {shown}")
             return
