@@ -401,7 +401,6 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
     row: dict[str, Any] = {"n": n, "data_mb": _tree_bytes(data_root) / 1e6}
     with _environment(SOURCE_DATE_EPOCH=BENCH_EPOCH):
         load_times, render_times = [], []
-        knowledge_base = pages = None
         for _ in range(stage_repeats or repeats):
             # Each run starts as a fresh build would: nothing left in memory from the run before.
             knowledge_base = pages = None

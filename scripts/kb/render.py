@@ -176,9 +176,14 @@ def _url_from_beside(folder: str, there: str) -> str:
     return "../" + _relative_link(folder, there + "\0")[:-1]
 
 
+def _html_link(url: str, name: str) -> str:
+    """A link for an HTML block, where MkDocs leaves links as they are written."""
+    return f'<a href="{url}">{html.escape(name)}</a>'
+
+
 @functools.lru_cache(maxsize=1 << 16)  # the same entities are listed as related from every page of a folder
 def _html_link_from_beside(folder: str, to_page: str, name: str) -> str:
-    return f'<a href="{_url_from_beside(folder, page_url(to_page))}">{html.escape(name)}</a>'
+    return _html_link(_url_from_beside(folder, page_url(to_page)), name)
 
 
 _INLINE_MARKUP = re.compile(
@@ -220,7 +225,7 @@ class PageContext:
         entity = self.kb.entities.get(entity_id)
         if entity is None:  # validation prevents this; keep the text rather than a broken link
             return html.escape(entity_id)
-        return f'<a href="{self.url_to(entity_id)}">{html.escape(entity.name)}</a>'
+        return _html_link(self.url_to(entity_id), entity.name)
 
     def entity_html_links(self, entities: list[Entity], separator: str = " · ") -> str:
         """Links to several entities for an HTML block, ``separator`` between them. (A loop in the template
@@ -230,7 +235,7 @@ class PageContext:
         for entity in entities:
             folder = _folder_beside(here, entity.url)  # page_url(entity.page_path): "index" is no entity's id
             links.append(_html_link_from_beside(folder, entity.page_path, entity.name) if folder is not None else
-                         f'<a href="{self.url(entity.page_path)}">{html.escape(entity.name)}</a>')
+                         _html_link(self.url(entity.page_path), entity.name))
         return separator.join(links)
 
     def entity_links(self, entities: list[Entity], separator: str = ", ") -> str:
