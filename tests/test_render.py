@@ -291,3 +291,22 @@ def test_pages_are_rendered_with_the_cycle_collector_paused_and_it_is_on_again_a
     render_site_pages(kb)
     assert seen and not any(seen)
     assert gc.isenabled()
+
+
+def test_a_section_table_shows_every_cell_with_its_links_and_citations(data_root):
+    crs = data_root / "challenges" / "crs.yaml"
+    crs.write_text(crs.read_text(encoding="utf-8") + """sections:
+  - title: Management by grade
+    body: What the guideline recommends at each grade.
+    table:
+      caption: Management of CRS by ASTCT grade
+      columns: [Grade, Treatment]
+      rows:
+        - ['1', 'Supportive care; consider *tocilizumab* [@maude-2018-nejm]']
+        - ['2', 'Tocilizumab, as on the [therapy page](id:car-t)']
+""", encoding="utf-8")
+    page = render_site_pages(load_knowledge_base(data_root))["challenges/crs.md"]
+    assert "<strong>Management of CRS by ASTCT grade</strong>" in page
+    assert "<th>Grade</th><th>Treatment</th>" in page
+    assert re.search(r"<td>Supportive care; consider <em>tocilizumab</em> <sup class=\"kb-cite\">.*?</sup></td>", page)
+    assert '<td>Tocilizumab, as on the <a href="../../therapies/car-t/">therapy page</a></td>' in page
