@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.abbreviations import abbreviation_pattern, mark_abbreviations, term_anchor
+from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations, term_anchor
 
 GLOSSARY = {"CAR": "chimeric antigen receptor", "CAR-T": "CAR T-cell therapy", "CRS": "cytokine release syndrome",
             "R&D": "research and development"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb.bench import COLUMNS, performance_page, run_benchmark
+from benchmarks.bench import COLUMNS, performance_page, run_benchmark
 
 OPTIONAL = {"search_ms"}  # only with --browser
 

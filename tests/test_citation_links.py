@@ -14,7 +14,7 @@ import warnings
 from urllib.parse import urlsplit
 
 import pytest
-from kb.load import load_document
+from kb.data.load import load_document
 from kb.model import Source
 
 from tests.conftest import REPO

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from kb.pipeline import load_knowledge_base
+from kb.model import load_knowledge_base
 
 from tests.conftest import REPO
 

@@ -1,8 +1,8 @@
 """Property-based: whatever happens to a valid data file, loading and validation end in problems, never a crash.
 
 Hypothesis mutates the fixture files (delete, duplicate or swap lines, flip characters, truncate, insert random
-Unicode or raw bytes, change indentation) and runs them through ``kb.load.load_document`` and
-``kb.pipeline.check_data`` in-process. The outcome must be a clean result or a list of
+Unicode or raw bytes, change indentation) and runs them through ``kb.data.load.load_document`` and
+``kb.data.validate.check_data`` in-process. The outcome must be a clean result or a list of
 :class:`~kb.problems.Problem` with a real position (line and column >= 1, the line inside the file).
 Derandomised, so every run tries the same examples.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kb.load import load_document
-from kb.pipeline import check_data
+from kb.data.load import load_document
+from kb.data.validate import check_data
 from kb.problems import Problem, display_path
 
 from tests.conftest import FIXTURES, REPO
@@ -45,34 +45,42 @@ MUTATION = st.one_of(
 )
 
 
+def _mutate_lines(raw: bytes, kind: str, position: int, rest: list) -> bytes:
+    lines = raw.split(b"\n")
+    line = position % len(lines)
+    if kind == "delete-line":
+        del lines[line]
+    elif kind == "duplicate-line":
+        lines.insert(line, lines[line])
+    elif kind == "swap-lines":
+        other = rest[0] % len(lines)
+        lines[line], lines[other] = lines[other], lines[line]
+    elif kind == "indent":
+        lines[line] = rest[0].encode() + lines[line].lstrip(b" \t")
+    return b"\n".join(lines)
+
+
+def _mutate_bytes(raw: bytes, kind: str, position: int, rest: list) -> bytes:
+    at = position % (len(raw) + 1)
+    if kind == "flip-character":
+        text = raw.decode("utf-8", errors="surrogateescape")
+        index = position % max(len(text), 1)
+        text = text[:index] + rest[0] + text[index + 1:]
+        return text.encode("utf-8", errors="surrogateescape") if text else b""
+    if kind == "truncate":
+        return raw[:at]
+    if kind == "insert-text":
+        return raw[:at] + rest[0].encode("utf-8", errors="surrogatepass") + raw[at:]
+    return raw[:at] + rest[0] + raw[at:]  # insert-bytes
+
+
 def mutate(raw: bytes, mutations: list[tuple]) -> bytes:
     """Apply each mutation in turn; positions wrap around the current length."""
     for kind, position, *rest in mutations:
-        lines = raw.split(b"\n")
-        line = position % len(lines)
-        at = position % (len(raw) + 1)
-        if kind == "delete-line":
-            del lines[line]
-        elif kind == "duplicate-line":
-            lines.insert(line, lines[line])
-        elif kind == "swap-lines":
-            other = rest[0] % len(lines)
-            lines[line], lines[other] = lines[other], lines[line]
-        elif kind == "indent":
-            lines[line] = rest[0].encode() + lines[line].lstrip(b" \t")
         if kind in ("delete-line", "duplicate-line", "swap-lines", "indent"):
-            raw = b"\n".join(lines)
-        elif kind == "flip-character":
-            text = raw.decode("utf-8", errors="surrogateescape")
-            index = position % max(len(text), 1)
-            text = text[:index] + rest[0] + text[index + 1:]
-            raw = text.encode("utf-8", errors="surrogateescape") if text else b""
-        elif kind == "truncate":
-            raw = raw[:at]
-        elif kind == "insert-text":
-            raw = raw[:at] + rest[0].encode("utf-8", errors="surrogatepass") + raw[at:]
-        elif kind == "insert-bytes":
-            raw = raw[:at] + rest[0] + raw[at:]
+            raw = _mutate_lines(raw, kind, position, rest)
+        else:
+            raw = _mutate_bytes(raw, kind, position, rest)
     return raw
 
 
@@ -105,7 +113,7 @@ def fresh_data_root() -> Iterator[Path]:
 
 def test_the_fixture_files_are_clean_to_start_with():
     with fresh_data_root() as root:
-        _, problems, _ = check_data(root)
+        problems = check_data(root).problems
         assert problems == []
         for name in FILES:
             document, problems = load_document(root / name, root)
@@ -131,6 +139,4 @@ def test_a_mutated_file_validates_clean_or_gives_positioned_problems(name: str, 
         path = root / name
         raw = mutate(path.read_bytes(), mutations)
         path.write_bytes(raw)
-        result, problems, _ = check_data(root)
-        assert result is not None
-        assert_clean_problems(problems, path, raw)
+        assert_clean_problems(check_data(root).problems, path, raw)

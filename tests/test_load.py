@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.load import MAX_DEPTH, load_document, load_documents
+from kb.data.load import MAX_DEPTH, load_document, load_documents
 from kb.problems import display_path
 
 
@@ -32,16 +32,6 @@ def test_positions_are_recorded_for_values_and_keys(tmp_path):
     assert (document.positions[("list", 0, "item")].line, document.positions[("list", 0, "item")].column) == (3, 11)
     assert document.positions[("list", 0, "item")].key_line == 3
     assert document.positions[("list", 0, "item")].key_column == 5
-
-
-def test_a_document_without_its_positions_finds_them_again_when_a_problem_needs_them(tmp_path):
-    path = tmp_path / "x.yaml"
-    path.write_bytes(b"name: x\nlist:\n  - item: 1\n")
-    kept, _ = load_document(path, tmp_path)
-    light, _ = load_document(path, tmp_path, keep_positions=False)
-    assert light.positions == {} and light.data == kept.data
-    assert light.problem(("list", 0, "item"), "m", at_key=True) == kept.problem(("list", 0, "item"), "m", at_key=True)
-    assert light.positions == kept.positions and light.text is None
 
 
 def test_syntax_error_points_at_the_offending_line(tmp_path):
@@ -122,13 +112,6 @@ def test_symlink_pointing_outside_the_data_folder_is_an_error(tmp_path):
     assert "symbolic link points outside the data folder" in problems[0].message
 
 
-def test_files_loaded_together_keep_their_text_and_find_positions_only_when_asked(tmp_path):
-    (tmp_path / "a.yaml").write_bytes(b"name: a\nlist:\n  - item: 1\n")
-    (documents, problems) = load_documents([tmp_path / "a.yaml"], tmp_path)
-    assert problems == [] and documents[0].positions == {} and documents[0].text is not None
-    assert documents[0].position(("list", 0, "item")).line == 3
-
-
 def test_a_file_in_a_folder_linked_from_outside_the_data_folder_is_refused(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -136,8 +119,8 @@ def test_a_file_in_a_folder_linked_from_outside_the_data_folder_is_refused(tmp_p
     data = tmp_path / "data"
     data.mkdir()
     (data / "products").symlink_to(elsewhere, target_is_directory=True)
-    documents, problems = load_documents([data / "products" / "a.yaml"], data)
-    assert documents == []
+    documents, unreadable, problems = load_documents([data / "products" / "a.yaml"], data)
+    assert documents == [] and unreadable == [data / "products" / "a.yaml"]
     assert "symbolic link points outside the data folder" in problems[0].message
 
 

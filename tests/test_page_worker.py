@@ -10,8 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from kb import mkdocs_hooks
-from kb.page_worker import ConvertedPage, PageWorker
+from kb.mkdocs.page_workers import ConvertedPage, PageWorker
+from kb.mkdocs.plugin import KnowledgeBasePlugin
 from mkdocs.structure.toc import TableOfContents
 
 from tests.test_build import tree_digest
@@ -39,11 +39,8 @@ def test_small_sites_are_built_without_a_worker(project):
 
 
 def test_a_worker_that_fails_hands_back_nothing_so_mkdocs_converts_its_pages():
-    def fail() -> None:
-        raise RuntimeError("worker broke")
-
-    worker = PageWorker.start([], config=None, files=None, before_converting=fail)
-    assert worker is not None
+    broken_file = SimpleNamespace(src_uri="broken.md")  # converting it raises in the worker
+    worker = PageWorker([broken_file], config=None, files=None)
     assert worker.results() == {}
 
 
@@ -57,25 +54,26 @@ def test_a_converted_page_replays_what_the_worker_logged(caplog):
     assert page.present_anchor_ids == {"a"}
 
 
+def plugin_building(command: str = "build") -> KnowledgeBasePlugin:
+    plugin = KnowledgeBasePlugin()
+    plugin.on_startup(command=command, dirty=False)
+    return plugin
+
+
 def test_no_worker_when_another_plugin_edits_page_html(monkeypatch):
     def another_plugin(html: str, **_: object) -> str:
         return html
 
     monkeypatch.setenv("KB_PAGE_WORKER", "always")
-    monkeypatch.setattr(mkdocs_hooks._build, "command", "build")
-    monkeypatch.setattr(mkdocs_hooks._build, "entity_pages", {})
+    plugin = plugin_building()
     config = SimpleNamespace(plugins=SimpleNamespace(events={
-        "page_markdown": [mkdocs_hooks.on_page_markdown],
-        "page_content": [mkdocs_hooks.on_page_content, another_plugin]}))
-    files = SimpleNamespace(documentation_pages=lambda: [])
-    assert mkdocs_hooks._start_page_worker(config, files) is None
+        "page_markdown": [plugin.on_page_markdown], "page_content": [plugin.on_page_content, another_plugin]}))
+    assert not plugin._may_split(config, 1000)
 
 
 @pytest.mark.parametrize("command", ["serve", "gh-deploy"])
 def test_no_worker_outside_a_build(monkeypatch, command):
     monkeypatch.setenv("KB_PAGE_WORKER", "always")
-    monkeypatch.setattr(mkdocs_hooks._build, "command", command)
-    monkeypatch.setattr(mkdocs_hooks._build, "entity_pages", {})
+    plugin = plugin_building(command)
     config = SimpleNamespace(plugins=SimpleNamespace(events={"page_markdown": [], "page_content": []}))
-    files = SimpleNamespace(documentation_pages=lambda: [])
-    assert mkdocs_hooks._start_page_worker(config, files) is None
+    assert not plugin._may_split(config, 1000)

@@ -6,11 +6,15 @@ import re
 import time
 
 import pytest
-from kb import render
-from kb.pipeline import load_knowledge_base
-from kb.render import is_continuation_page, list_pages, render_site_pages
+from kb.model import load_knowledge_base
+from kb.site import plan
+from kb.site.plan import list_pages, render_site
 
 from tests.conftest import REPO
+
+
+def is_continuation_page(page_path: str) -> bool:
+    return re.search(r"_[0-9]+\.md$", page_path) is not None
 
 
 def test_a_short_list_is_one_page_at_the_usual_path():
@@ -45,8 +49,8 @@ def test_next_pages_can_never_take_an_entity_url():
 
 @pytest.fixture
 def small_pages(data_root, monkeypatch):
-    monkeypatch.setattr(render, "ENTRIES_PER_PAGE", 2)
-    return render_site_pages(load_knowledge_base(data_root))
+    monkeypatch.setattr(plan, "ENTRIES_PER_PAGE", 2)
+    return render_site(load_knowledge_base(data_root))
 
 
 def test_every_source_is_in_the_bibliography_exactly_once_across_its_pages(data_root, small_pages):
@@ -58,9 +62,9 @@ def test_every_source_is_in_the_bibliography_exactly_once_across_its_pages(data_
 
 def test_every_entity_of_a_type_is_listed_exactly_once_across_its_index_pages(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time())))  # the real data is reviewed up to today
-    monkeypatch.setattr(render, "ENTRIES_PER_PAGE", 2)
+    monkeypatch.setattr(plan, "ENTRIES_PER_PAGE", 2)
     knowledge_base = load_knowledge_base(REPO / "data")
-    small_pages = render_site_pages(knowledge_base)
+    small_pages = render_site(knowledge_base)
     largest = max(knowledge_base.types, key=lambda t: len(knowledge_base.of_type(t.name)))
     ids = [e.id for e in knowledge_base.of_type(largest.name)]
     assert len(ids) > 2  # so the fixture needs more than one page
@@ -78,6 +82,6 @@ def test_each_page_of_a_list_says_where_it_stands_and_links_the_others(small_pag
 
 
 def test_a_list_that_fits_on_one_page_has_no_page_links(data_root):
-    pages = render_site_pages(load_knowledge_base(data_root))
+    pages = render_site(load_knowledge_base(data_root))
     assert "kb-pages" not in pages["products/index.md"]
     assert not any(map(is_continuation_page, pages))

@@ -13,15 +13,19 @@ import os
 import sys
 from pathlib import Path
 
-from kb.problems import DataError, Problem
+from kb.clock import ClockError
+from kb.data.schemas import SchemaError, load_schemas
+from kb.problems import DataError, Problem, one_line
 
-DEFAULT_DATA = Path("data")
+
+def _default_data() -> Path:
+    """The data folder: KB_DATA_DIR when set (the same for every command and for what kb serve watches)."""
+    return Path(os.environ.get("KB_DATA_DIR", "data"))
 
 
 def _print_problems(problems: list[Problem], *, strict: bool) -> None:
     """Errors first, then warnings, each sorted by file and position (strict makes every warning an error)."""
-    shown = [p if p.is_error or not strict else Problem(p.path, p.line, p.column, p.message, "error")
-             for p in problems]
+    shown = [p.as_error() if strict else p for p in problems]
     for severity, heading in (("error", "Errors"), ("warning", "Warnings")):
         group = sorted(p for p in shown if p.severity == severity)
         if group:
@@ -31,9 +35,9 @@ def _print_problems(problems: list[Problem], *, strict: bool) -> None:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from kb.pipeline import check_data
+    from kb.data.validate import check_data
 
-    _, problems, _ = check_data(args.data, split=True)
+    problems = check_data(args.data).problems
     errors = [p for p in problems if p.is_error or args.strict]
     if args.format == "json":
         print(json.dumps({
@@ -49,11 +53,10 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def command_render(args: argparse.Namespace) -> int:
-    from kb.pipeline import load_knowledge_base
-    from kb.render import render_site_pages
+    from kb.model import load_knowledge_base
+    from kb.site.plan import render_site
 
-    knowledge_base = load_knowledge_base(args.data, strict=args.strict, split=True)
-    pages = render_site_pages(knowledge_base, split=True)
+    pages = render_site(load_knowledge_base(args.data, strict=args.strict))
     for relative, content in pages.items():
         target = args.out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -68,8 +71,8 @@ def command_build(args: argparse.Namespace) -> int:
     try:
         build_site(args.config, args.site_dir, strict=args.strict)
     except BuildFailed as exc:
-        print(f"{args.config}:1:1: error: the site build failed: {exc}; the previous site is unchanged",
-              file=sys.stderr)
+        print(f"{args.config}:1:1: error: the site build failed: {one_line(str(exc))}; the previous site is "
+              "unchanged", file=sys.stderr)
         return 1
     print(f"site built in {args.site_dir}/", file=sys.stderr)
     return 0
@@ -83,7 +86,6 @@ def command_serve(args: argparse.Namespace) -> int:
 
 def command_new(args: argparse.Namespace) -> int:
     from kb.scaffold import ScaffoldError, scaffold_entity, scaffold_source
-    from kb.validate import load_schemas
 
     schemas = load_schemas(args.data / "schema")
     try:
@@ -99,9 +101,9 @@ def command_new(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    from kb.bench import run_from_arguments
+    from benchmarks.bench import main as run_benchmark  # not part of the runtime: loaded only when asked for
 
-    return run_from_arguments(args)
+    return run_benchmark(args.rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,14 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     validate = sub.add_parser("validate", help="check every data file and report all problems")
-    validate.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data folder (default: data)")
+    validate.add_argument("--data", type=Path, default=_default_data(),
+                          help="data folder (default: $KB_DATA_DIR or data)")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
     validate.add_argument("--format", choices=["text", "json"], default="text")
     validate.set_defaults(handler=command_validate)
 
     render = sub.add_parser("render", help="write the generated Markdown pages to a folder")
     render.add_argument("--out", type=Path, required=True)
-    render.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    render.add_argument("--data", type=Path, default=_default_data())
     render.add_argument("--strict", action="store_true")
     render.set_defaults(handler=command_render)
 
@@ -127,9 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=command_build)
 
     new = sub.add_parser("new", help="start a new data file from its schema, every field explained")
-    new.add_argument("type", choices=["therapy", "product", "trial", "challenge", "disease", "source"])
+    new.add_argument("type", help="an entity type its schema declares (therapy, product, trial, …) or 'source'")
     new.add_argument("id", help="kebab-case id; becomes the file name and the permanent URL")
-    new.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    new.add_argument("--data", type=Path, default=_default_data())
     new.set_defaults(handler=command_new)
 
     serve = sub.add_parser("serve", help="preview the site with live reload on data changes")
@@ -137,10 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dev-addr", default="127.0.0.1:8000")
     serve.set_defaults(handler=command_serve)
 
-    from kb.bench import add_arguments as add_bench_arguments
-
-    bench = sub.add_parser("bench", help="benchmark the pipeline and the site build on synthetic data")
-    add_bench_arguments(bench)
+    bench = sub.add_parser("bench", help="benchmark the pipeline and the site build on synthetic data",
+                           add_help=False)  # its own options are parsed by the benchmark (benchmarks/bench.py)
     bench.set_defaults(handler=command_bench)
     return parser
 
@@ -148,15 +149,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "true")  # Material's banner would bury our own messages
     logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
-    args = build_parser().parse_args(argv)
+    args, rest = build_parser().parse_known_args(argv)
+    if rest and args.command != "bench":
+        build_parser().parse_args(argv)  # reports the unknown arguments and exits
+    args.rest = rest
     try:
         return args.handler(args)
     except DataError as exc:
         _print_problems(exc.problems, strict=True)
         print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
-        return 1
+    except (SchemaError, ClockError) as exc:
+        print(f"kb {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
+    except OSError as exc:  # a folder or file that cannot be written: a full disk, no permission, a file in the way
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"kb {args.command}: error: {exc.strerror or exc}{where}; nothing was changed", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
+    return 1
 
 
 if __name__ == "__main__":

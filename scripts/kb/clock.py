@@ -6,8 +6,16 @@ import datetime as dt
 import os
 
 
+class ClockError(Exception):
+    """``SOURCE_DATE_EPOCH`` is set to something that is not a usable time."""
+
+
 def today() -> dt.date:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return dt.datetime.now(tz=dt.UTC).date()
+    try:
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
-    return dt.datetime.now(tz=dt.UTC).date()
+    except (ValueError, OverflowError, OSError):
+        raise ClockError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a time in seconds since 1970 that a date can "
+                         "hold; unset it or give a whole number such as 1770000000") from None

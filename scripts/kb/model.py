@@ -12,9 +12,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kb.load import Document
-from kb.problems import Problem
-from kb.validate import EntityType, Reference, Schemas, ValidationResult
+from kb.data.load import Document
+from kb.data.schemas import EntityType, Schemas
+from kb.data.validate import Reference, ValidationResult, check_data
+from kb.problems import DataError, Problem
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Source:
 
     id: str
     data: dict[str, Any]
-    links: tuple[tuple[str, str], ...] = field(init=False)  # set once: the bibliography and every page list them
+    links: tuple[tuple[str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.links = self._links()
@@ -52,7 +53,6 @@ class Entity:
     document: Document = field(repr=False)
     source_path: str = ""  # e.g. data/products/tisagenlecleucel.yaml, for edit links
     cited_sources: list[str] = field(default_factory=list)  # each once, in the order the file first cites them
-    # Set once rather than computed on each use: every page reads dozens of other entities' names and paths.
     name: str = field(init=False)
     page_path: str = field(init=False)  # where the rendered Markdown lives inside the docs tree
     url: str = field(init=False)
@@ -75,9 +75,7 @@ class KnowledgeBase:
     incoming: dict[str, list[Reference]]  # entity id -> the links to it from other entities
     problems: list[Problem]
     schemas: Schemas
-    # Entity id -> the ids of the entities it links to or is linked from, gathered with the list above: each
-    # page's Related section reads it instead of walking the links again.
-    linked: dict[str, set[str]] = field(default_factory=dict)
+    linked: dict[str, set[str]] = field(default_factory=dict)  # entity id -> the ids it links to or is linked from
 
     def of_type(self, type_name: str) -> list[Entity]:
         return sorted((e for e in self.entities.values() if e.type.name == type_name), key=lambda e: e.name.lower())
@@ -86,18 +84,9 @@ class KnowledgeBase:
         """Entities linked to or from this one, grouped by type name, each listed once."""
         linked = self.linked.get(entity_id, set()) - {entity_id}
         grouped: dict[str, list[Entity]] = defaultdict(list)
-        # keys() & set walks the smaller side; set.intersection(dict) would walk every entity, on every page.
-        for other_id in sorted(self.entities.keys() & linked, key=self._name_order.__getitem__):
-            other = self.entities[other_id]
+        for other in sorted((self.entities[i] for i in linked), key=lambda e: e.name.lower()):
             grouped[other.type.name].append(other)
         return {t.name: grouped[t.name] for t in self.types if grouped.get(t.name)}
-
-    @cached_property
-    def _name_order(self) -> dict[str, int]:
-        """Each entity id's place in alphabetical order of names: sorting by it is one lookup per entity, where
-        sorting by name lowers every name again on every page."""
-        by_name = sorted(self.entities.values(), key=lambda e: e.name.lower())
-        return {entity.id: place for place, entity in enumerate(by_name)}
 
     def referrers(self, entity_id: str, field_name: str) -> list[Entity]:
         """Entities whose top-level field ``field_name`` refers to ``entity_id`` (e.g. products of a therapy)."""
@@ -119,10 +108,6 @@ class KnowledgeBase:
 
     def last_reviewed(self) -> str:
         """The most recent review of any entity: when pages built from all the data were last checked."""
-        return self._last_reviewed
-
-    @cached_property
-    def _last_reviewed(self) -> str:  # once, not once per index page: there are more of those as N grows
         return max((e.data["last_reviewed"] for e in self.entities.values()), default="")
 
     def tagged(self) -> dict[str, list[Entity]]:
@@ -151,42 +136,46 @@ class KnowledgeBase:
         return sorted(events, key=lambda event: (event[0], event[1].name.lower()), reverse=True)
 
 
-def _entity_source_path(path: Path) -> str:
-    """``data/<folder>/<file>``: an entity's file is always one folder below the data root (validation
-    refuses any other), and taking its last two parts is several times cheaper than relative_to()."""
-    return "data/" + "/".join(path.parts[-2:])
+def load_knowledge_base(data_root: Path, *, strict: bool = False) -> KnowledgeBase:
+    """The validated model of ``data_root``; raises DataError with every error (and warning, if strict)."""
+    result = check_data(data_root)
+    blocking = [p for p in result.problems if p.is_error or strict]
+    if blocking:
+        raise DataError(blocking)
+    return build_knowledge_base(result)
 
 
-def build_knowledge_base(result: ValidationResult, schemas: Schemas, problems: list[Problem]) -> KnowledgeBase:
+def build_knowledge_base(result: ValidationResult) -> KnowledgeBase:
     """Assemble the model from a validation result that had no errors."""
-    entities = {
-        entity_id: Entity(entity_id, schemas.entity_types[type_name], document.data, document,
-                          _entity_source_path(document.path), result.citations.get(entity_id, []))
-        for entity_id, (type_name, document) in result.entities.items()
-    }
+    schemas = result.schemas
+    cited: dict[str, list[str]] = defaultdict(list)
     incoming: dict[str, list[Reference]] = defaultdict(list)
     linked: dict[str, set[str]] = defaultdict(set)
-    for link in result.links:
-        origin, _, target, _ = link
-        incoming[target].append(link)
-        linked[origin].add(target)
-        linked[target].add(origin)
+    for reference in result.references:
+        if reference.target_type == "source":
+            cited[reference.origin].append(reference.target)
+            continue
+        incoming[reference.target].append(reference)
+        linked[reference.origin].add(reference.target)
+        linked[reference.target].add(reference.origin)
+    entities = {
+        entity_id: Entity(entity_id, schemas.entity_types[type_name], document.data, document,
+                          "data/" + "/".join(document.path.parts[-2:]), list(dict.fromkeys(cited[entity_id])))
+        for entity_id, (type_name, document) in result.entities.items()
+    }
     sources_doc = result.collections.get("sources.yaml")
     glossary_doc = result.collections.get("glossary.yaml")
     releases_doc = result.collections.get("releases.yaml")
     sources = {i: Source(i, d) for i, d in (sources_doc.data if sources_doc else {}).items()}
     return KnowledgeBase(
-        types=sorted(schemas.entity_types.values(), key=lambda t: _TYPE_ORDER.get(t.name, 99)),
+        types=list(schemas.entity_types.values()),
         entities=entities,
         sources=sources,
         glossary=dict(glossary_doc.data) if glossary_doc else {},
         releases=dict(releases_doc.data) if releases_doc else {},
         incoming=dict(incoming),
-        problems=problems,
+        problems=result.problems,
         schemas=schemas,
         linked=dict(linked),
     )
 
-
-# Reading order on the site; a type not listed here sorts last.
-_TYPE_ORDER = {"therapy": 0, "product": 1, "trial": 2, "disease": 3, "challenge": 4}

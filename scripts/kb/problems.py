@@ -1,11 +1,21 @@
-"""One format for every problem the pipeline reports: ``PATH:LINE:COL: severity: MESSAGE``."""
+"""One format for every problem the pipeline reports: ``PATH:LINE:COL: severity: MESSAGE [code] (hint: …)``."""
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# Line breaks and other control characters, which would split one problem over several lines (or forge a
+# second, valid-looking one), and the invisible formatting characters that could disguise a value.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control or invisible formatting character shown as an escape (``\\n``, ``\\u202e``)."""
+    return _UNPRINTABLE.sub(lambda match: match.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -19,11 +29,14 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        return f"{one_line(self.path)}:{self.line}:{self.column}: {self.severity}: {one_line(self.message)}"
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+    def as_error(self) -> Problem:
+        return Problem(self.path, self.line, self.column, self.message, "error")
 
 
 class DataError(Exception):
@@ -43,7 +56,7 @@ def display_path(path: Path) -> str:
     return str(path) if folder is None else os.path.join(folder, path.name) if folder else path.name
 
 
-@functools.lru_cache(maxsize=1024)  # thousands of files share a few folders; resolving one costs a system call per part
+@functools.lru_cache(maxsize=1024)  # thousands of files share a few folders
 def _display_folder(cwd: str, folder: str) -> str | None:
     """``folder`` relative to ``cwd`` ("" for the same folder), first as written, then resolved; None if outside."""
     real_cwd = Path(cwd).resolve()

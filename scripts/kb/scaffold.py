@@ -8,10 +8,12 @@ schema: descriptions, examples and allowed values are read from it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from kb.validate import ID_PATTERN, RESERVED_IDS, SCHEMA_BASE, Schemas
+from kb.data.schemas import SCHEMA_BASE, Schemas
+from kb.data.validate import ID_PATTERN, RESERVED_IDS
 
 PLACEHOLDER = "TODO"
 
@@ -136,7 +138,7 @@ def scaffold_entity(schemas: Schemas, type_name: str, entity_id: str, data_root:
 def scaffold_source(schemas: Schemas, source_id: str, data_root: Path) -> Path:
     """Append a placeholder entry, explained field by field, to the bibliography."""
     _check_new_id(schemas, source_id, data_root)
-    schema_file = next(f for f, s in schemas.raw.items() if s.get("x-collection") == "source")
+    schema_file, _ = schemas.collection_schema("source")
     entry = schemas.raw[schema_file]["additionalProperties"]
     writer = _Writer(schemas)
     writer.lines.append("\n# New source: fill in kind and citation, then the identifier its kind needs.")
@@ -159,7 +161,7 @@ def _existing_ids(schemas: Schemas, data_root: Path) -> set[str]:
 
 
 def _check_new_id(schemas: Schemas, new_id: str, data_root: Path) -> None:
-    if not ID_PATTERN.fullmatch(new_id):
+    if not re.fullmatch(ID_PATTERN, new_id):
         raise ScaffoldError(f"'{new_id}' is not a valid id: use lower-case letters, digits and single hyphens, "
                             "e.g. 'car-nk' or 'tisagenlecleucel'")
     if new_id in RESERVED_IDS:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from kb.export import export_files
-from kb.pipeline import load_knowledge_base
-from kb.render import render_site_pages
+from kb.model import load_knowledge_base
+from kb.site.export import export_files
+from kb.site.plan import plan_site
 from playwright.sync_api import Page
 
 from tests.browser.conftest import REPO, build_site
@@ -43,7 +43,8 @@ def test_injected_markup_does_not_run(page: Page, tmp_path: Path, serve_folder, 
     therapy.data["name"] = ATTACKS[0]
     docs = tmp_path / "project" / "docs"
     exported = export_files(knowledge_base)
-    for path, content in [*render_site_pages(knowledge_base, exported).items(), *exported.items()]:
+    rendered = {planned.path: planned.render(knowledge_base) for planned in plan_site(knowledge_base, exported)}
+    for path, content in [*rendered.items(), *exported.items()]:
         (docs / path).parent.mkdir(parents=True, exist_ok=True)
         (docs / path).write_bytes(content if isinstance(content, bytes) else content.encode())
     # A plain Material build of the rendered pages, with the same Markdown extensions as the real site.

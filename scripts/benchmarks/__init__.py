@@ -1,0 +1,1 @@
+"""The benchmark (`kb bench`) and its synthetic data; not part of the runtime package kb."""

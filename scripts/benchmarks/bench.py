@@ -1,0 +1,521 @@
+"""``kb bench``: measure the pipeline and the whole site build on synthetic data of growing size.
+
+For each size N it writes a synthetic data folder of N entities (see :mod:`benchmarks.synthetic`) into a
+temporary folder, then measures, as the median of several runs:
+
+- (a) load + validate + model (``load_knowledge_base``);
+- (b) render every page to Markdown (``render_site``);
+- (c) the whole build, ``kb build`` of this repository's ``mkdocs.yml`` with ``KB_DATA_DIR`` pointing at the
+  synthetic data, in a child process;
+
+plus peak memory (tracemalloc for a and b; the child's maximum resident set for c), the search-index size,
+the median entity page's HTML size and the total site size. As baselines it builds the same rendered
+Markdown pages as a plain Material site with every page in the nav, in the default configuration (N ≤ 1,000
+only: it grows quadratically) and with ``navigation.prune`` (every N). It prints one table, writes it as JSON
+and checks the targets (PASS/FAIL; nothing here asserts). ``--page`` also writes the site's Performance page
+from ``performance.md.j2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import gc
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from benchmarks.synthetic import EPOCH as BENCH_EPOCH
+from benchmarks.synthetic import REPO, generate_dataset
+
+DEFAULT_JSON = Path("bench-results/bench.json")
+DEFAULT_SIZES = (100, 1000, 5000)
+PLAIN_DEFAULT_MAX_N = 1000  # the plain default baseline is quadratic: 188 s at N = 3,000 on 2 cores
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+# --- Measuring -------------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def _peak_traced(function: Callable[[], Any]) -> float:
+    """Peak Python memory (MB) allocated while ``function`` runs."""
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+@dataclass
+class ChildRun:
+    seconds: float
+    peak_mb: float
+    returncode: int
+    output: str
+
+
+def _run_child(command: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> ChildRun:
+    """Run a command; its wall time and its own peak resident memory (wait4 gives this child's rusage)."""
+    with log.open("w", encoding="utf-8") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+    peak_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 1e6
+    return ChildRun(seconds, peak_mb, process.returncode, log.read_text(encoding="utf-8", errors="replace"))
+
+
+def _child_env(data_root: Path | None = None, *, synthetic: bool = True) -> dict[str, str]:
+    """The environment of a child build: the synthetic data's clock and folder, or the real data as it is."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "true",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), os.environ.get("PYTHONPATH")]))}
+    env.pop("KB_DATA_DIR", None)
+    if synthetic:
+        env["SOURCE_DATE_EPOCH"] = BENCH_EPOCH
+    if data_root is not None:
+        env["KB_DATA_DIR"] = str(data_root)
+    return env
+
+
+def _tree_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def _site_metrics(site: Path, entity_pages: list[str]) -> dict[str, float]:
+    """Search-index size, median entity page HTML size and total size of a built site."""
+    index = site / "search" / "search_index.json"
+    sizes = [(site / page.removesuffix(".md") / "index.html").stat().st_size for page in entity_pages]
+    return {
+        "search_index_kb": index.stat().st_size / 1024 if index.exists() else 0.0,
+        "search_index_per_page_kb": index.stat().st_size / 1024 / len(entity_pages) if index.exists() else 0.0,
+        "page_html_kb": statistics.median(sizes) / 1024,
+        "site_mb": _tree_bytes(site) / 1e6,
+    }
+
+
+def _plain_config(folder: Path, pages: dict[str, str], *, prune: bool) -> Path:
+    """A plain Material site of the rendered pages: font off, search on, every page in the nav."""
+    sections: dict[str, list[str]] = {}
+    for page in sorted(pages):
+        sections.setdefault(page.split("/")[0] if "/" in page else "", []).append(page)
+    nav: list[Any] = [{"Home": "index.md"}]
+    for section, section_pages in sections.items():
+        ordered = sorted(section_pages, key=lambda p: (not p.endswith("/index.md"), p))
+        nav.append({section.capitalize() or "Pages": ordered})
+    theme: dict[str, Any] = {"name": "material", "font": False}
+    if prune:
+        theme["features"] = ["navigation.prune"]
+    config = {"site_name": "Plain baseline", "docs_dir": "docs", "theme": theme, "plugins": ["search"], "nav": nav}
+    path = folder / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _write_pages(docs: Path, pages: dict[str, str]) -> None:
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "index.md").write_text("# Plain baseline\n", encoding="utf-8")
+    for relative, content in pages.items():
+        target = docs / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+
+
+def _median_child(runs: int, command: list[str], *, cwd: Path, env: dict[str, str], log: Path,
+                  site: Path) -> tuple[float, float]:
+    times, peaks = [], []
+    for _ in range(runs):
+        shutil.rmtree(site, ignore_errors=True)
+        run = _run_child(command, cwd=cwd, env=env, log=log)
+        if run.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed ({run.returncode}):\n{run.output[-3000:]}")
+        times.append(run.seconds)
+        peaks.append(run.peak_mb)
+    return statistics.median(times), max(peaks)
+
+
+def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, plain_default_max_n: int =
+                 PLAIN_DEFAULT_MAX_N, browser: bool = False, log: Callable[[str], None] = print,
+                 stage_repeats: int | None = None) -> dict[str, Any]:
+    """Every measurement for one size; ``work`` is an empty temporary folder. ``repeats`` runs of each build;
+    a and b, which take seconds where a build takes minutes, ``stage_repeats`` runs (default ``repeats``)."""
+    from kb.model import load_knowledge_base
+    from kb.site.plan import render_site
+
+    data_root = generate_dataset(work / "data", n)
+    row: dict[str, Any] = {"n": n, "data_mb": _tree_bytes(data_root) / 1e6}
+    with _environment(SOURCE_DATE_EPOCH=BENCH_EPOCH):
+        load_times, render_times = [], []
+        for _ in range(stage_repeats or repeats):
+            # Each run starts as a fresh build would: nothing left in memory from the run before.
+            knowledge_base = pages = None
+            gc.collect()
+            seconds, knowledge_base = _timed(lambda: load_knowledge_base(data_root))
+            load_times.append(seconds)
+            seconds, pages = _timed(lambda kb=knowledge_base: render_site(kb))
+            render_times.append(seconds)
+        row["load_validate_s"] = statistics.median(load_times)
+        row["render_s"] = statistics.median(render_times)
+        row["load_validate_peak_mb"] = _peak_traced(lambda: load_knowledge_base(data_root))
+        row["render_peak_mb"] = _peak_traced(lambda: render_site(knowledge_base))
+    entity_pages = [e.page_path for e in knowledge_base.entities.values()]
+    row["ms_per_entity_ab"] = (row["load_validate_s"] + row["render_s"]) * 1000 / n
+    log(f"  N={n}: load+validate {row['load_validate_s']:.2f} s, render {row['render_s']:.2f} s")
+
+    site = work / "site"
+    build = [sys.executable, "-m", "kb.cli", "build", "--config", str(REPO / "mkdocs.yml"), "--site-dir", str(site)]
+    row["build_s"], row["build_peak_mb"] = _median_child(repeats, build, cwd=work, env=_child_env(data_root),
+                                                         log=work / "build.log", site=site)
+    row.update(_site_metrics(site.resolve(), entity_pages))
+    row["ab_share_of_build"] = (row["load_validate_s"] + row["render_s"]) / row["build_s"]
+    log(f"  N={n}: our build {row['build_s']:.2f} s, page {row['page_html_kb']:.1f} KB, "
+        f"search index {row['search_index_kb']:.0f} KB")
+    if browser:
+        try:
+            row["search_ms"] = measure_search_latency(site.resolve(), query="lorem")
+            log(f"  N={n}: first search result after {row['search_ms']:.0f} ms")
+        except Exception as exc:  # a missing browser must not cost the rest of the run
+            log(f"  N={n}: the browser measurement failed: {str(exc).splitlines()[0]}")
+
+    row["plain_default_s"] = row["plain_default_page_kb"] = row["plain_default_site_mb"] = None
+    row["plain_prune_s"] = row["plain_prune_page_kb"] = row["plain_prune_site_mb"] = None
+    if baselines:
+        plain = work / "plain"
+        _write_pages(plain / "docs", pages)
+        variants = [("prune", True)] + ([("default", False)] if n <= plain_default_max_n else [])
+        for name, prune in variants:
+            config = _plain_config(plain, pages, prune=prune)
+            plain_site = plain / "site"
+            command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(plain_site)]
+            seconds, _ = _median_child(repeats, command, cwd=plain, env=_child_env(), log=work / f"plain-{name}.log",
+                                       site=plain_site)
+            metrics = _site_metrics(plain_site, entity_pages)
+            row[f"plain_{name}_s"] = seconds
+            row[f"plain_{name}_page_kb"] = metrics["page_html_kb"]
+            row[f"plain_{name}_site_mb"] = metrics["site_mb"]
+            log(f"  N={n}: plain {name} {seconds:.2f} s, page {metrics['page_html_kb']:.1f} KB")
+            shutil.rmtree(plain_site, ignore_errors=True)
+    shutil.rmtree(site.resolve(), ignore_errors=True)
+    return row
+
+
+# --- Browser: time to the first search result -------------------------------------------------------------------
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _serve(folder: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def measure_search_latency(site: Path, query: str, runs: int = 7) -> float:
+    """Median ms from typing ``query`` into the search box of a just-loaded page to the first result shown.
+
+    Seven runs: the time depends on whether the browser has finished building the index when typing starts,
+    so single runs scatter widely. The query matches nearly every synthetic page: the worst case.
+    """
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    with _serve(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for _ in range(runs):
+                context = browser.new_context()  # a fresh cache every time: the index is downloaded again
+                page = context.new_page()
+                page.goto(url, wait_until="load")
+                search_box = page.locator("input.md-search__input")
+                search_box.click()
+                start = time.perf_counter()
+                search_box.press_sequentially(query)
+                page.wait_for_selector(".md-search-result__item", timeout=30000)
+                results.append((time.perf_counter() - start) * 1000)
+                context.close()
+        finally:
+            browser.close()
+    return statistics.median(results)
+
+
+# --- Page weight of the real site ------------------------------------------------------------------------------
+
+def real_page_weights(work: Path) -> dict[str, Any]:
+    """Build the real site; the heaviest page with and without diagrams: HTML + CSS + JS (no search index/worker)."""
+    import re
+
+    site = work / "real-site"
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(REPO / "mkdocs.yml"), "-d", str(site)]
+    run = _run_child(command, cwd=REPO, env=_child_env(synthetic=False), log=work / "real.log")
+    if run.returncode != 0:
+        raise RuntimeError(f"the real site did not build:\n{run.output[-3000:]}")
+    asset = re.compile(r"<(?:script[^>]*\bsrc|link[^>]*\bhref)=\"([^\"#?]+)[^\"]*\"[^>]*>")
+    heaviest: dict[str, dict[str, Any]] = {}
+    for html in site.rglob("index.html"):
+        text = html.read_text(encoding="utf-8")
+        total, script_bytes = html.stat().st_size, 0
+        for reference in set(asset.findall(text)):
+            if "://" in reference or not reference.endswith((".js", ".css")) or "search" in reference.split("/")[-1]:
+                continue
+            path = (html.parent / reference).resolve()
+            if path.is_file():
+                total += path.stat().st_size
+                script_bytes += path.stat().st_size if reference.endswith(".js") else 0
+        kind = "with_diagrams" if ("mermaid" in text or "<svg class=\"kb-diagram" in text) else "without_diagrams"
+        if total > heaviest.get(kind, {}).get("kb", 0) * 1024:
+            heaviest[kind] = {"page": html.parent.relative_to(site).as_posix() + "/", "kb": total / 1024,
+                              "js_kb": script_bytes / 1024}
+    shutil.rmtree(site, ignore_errors=True)
+    return heaviest
+
+
+# --- The whole benchmark ---------------------------------------------------------------------------------------
+
+COLUMNS = [
+    ("n", "N", "{:,}"),
+    ("load_validate_s", "a: load+validate s", "{:.2f}"),
+    ("render_s", "b: render s", "{:.2f}"),
+    ("ms_per_entity_ab", "a+b ms/entity", "{:.2f}"),
+    ("load_validate_peak_mb", "a peak MB", "{:.0f}"),
+    ("render_peak_mb", "b peak MB", "{:.0f}"),
+    ("build_s", "c: build s", "{:.1f}"),
+    ("ab_share_of_build", "(a+b)/c", "{:.0%}"),
+    ("build_peak_mb", "c peak RSS MB", "{:.0f}"),
+    ("search_index_kb", "search index KB", "{:,.0f}"),
+    ("search_index_per_page_kb", "index KB/page", "{:.2f}"),
+    ("page_html_kb", "page HTML KB", "{:.1f}"),
+    ("site_mb", "site MB", "{:.1f}"),
+    ("plain_default_s", "plain s", "{:.1f}"),
+    ("plain_default_page_kb", "plain page KB", "{:.0f}"),
+    ("plain_default_site_mb", "plain site MB", "{:.0f}"),
+    ("plain_prune_s", "prune s", "{:.1f}"),
+    ("plain_prune_page_kb", "prune page KB", "{:.0f}"),
+    ("plain_prune_site_mb", "prune site MB", "{:.0f}"),
+    ("search_ms", "search ms", "{:.0f}"),
+]
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """The results as one Markdown table (it reads fine in a terminal too)."""
+    header = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
+    lines = [header, "|" + "|".join("---:" for _ in COLUMNS) + "|"]
+    for row in rows:
+        cells = [fmt.format(row[key]) if row.get(key) is not None else "—" for key, _, fmt in COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+Checks = list[dict[str, Any]]
+
+
+def _add(checks: Checks, name: str, value: float | None, limit: float, detail: str, status: str | None = None) -> None:
+    """One target: PASS or FAIL by its limit, SKIP when not measured, or the status given (INFO)."""
+    verdict = "SKIP" if value is None else status or ("PASS" if value <= limit else "FAIL")
+    checks.append({"target": name, "value": value, "limit": limit, "status": verdict, "detail": detail})
+
+
+def check_targets(rows: list[dict[str, Any]], page_weights: dict[str, Any] | None = None) -> Checks:
+    """The targets these rows can decide; each PASS, FAIL, SKIP (not measured) or INFO."""
+    by_n = {row["n"]: row for row in rows}
+    checks: Checks = []
+    _build_targets(checks, rows, by_n)
+    for row in rows:
+        _add(checks, f"search index KB/page at N={row['n']} < 1.5", row["search_index_per_page_kb"], 1.5, "")
+    search = by_n[1000].get("search_ms") if 1000 in by_n else None
+    _add(checks, "first search result at N=1000 <= 700 ms", search, 700, "Chromium, page just loaded (--browser)")
+    _page_weight_targets(checks, page_weights)
+    return checks
+
+
+def _build_targets(checks: Checks, rows: list[dict[str, Any]], by_n: dict[int, dict[str, Any]]) -> None:
+    """The build against the plain Material baselines, and how it grows with N."""
+    r100, r1000, r5000 = by_n.get(100), by_n.get(1000), by_n.get(5000)
+    for key, name, limit in (("plain_default_s", "build(1000) <= 0.3 x plain default", 0.3),
+                             ("plain_prune_s", "build(1000) <= plain prune", 1.0)):
+        baseline = r1000.get(key) if r1000 else None
+        _add(checks, name, r1000["build_s"] / baseline if r1000 and baseline else None, limit,
+             f"{r1000['build_s']:.1f} s vs {baseline:.1f} s" if r1000 and baseline else "needs N=1000 with baselines")
+    for row in rows:
+        if row.get("plain_prune_s") and row["n"] != 1000:
+            _add(checks, f"build({row['n']}) <= plain prune", row["build_s"] / row["plain_prune_s"], 1.0,
+                 f"{row['build_s']:.1f} s vs {row['plain_prune_s']:.1f} s, informative", status="INFO")
+    both = r1000 is not None and r5000 is not None
+    _add(checks, "build(5000)/build(1000) <= 6", r5000["build_s"] / r1000["build_s"] if both else None, 6.0,
+         "linear build" if both else "needs N=1000 and N=5000")
+    flat = r100 is not None and r5000 is not None
+    _add(checks, "page HTML(5000)/page HTML(100) <= 1.2", r5000["page_html_kb"] / r100["page_html_kb"] if flat
+         else None, 1.2, f"{r100['page_html_kb']:.1f} KB -> {r5000['page_html_kb']:.1f} KB" if flat
+         else "needs N=100 and N=5000")
+
+
+def _page_weight_targets(checks: Checks, page_weights: dict[str, Any] | None) -> None:
+    """The real site's heaviest pages."""
+    plain_page = (page_weights or {}).get("without_diagrams")
+    if not plain_page:
+        _add(checks, "real page without diagrams < 500 KB", None, 500, "not measured")
+        return
+    _add(checks, "real page without diagrams < 500 KB", plain_page["kb"], 500, plain_page["page"])
+    _add(checks, "its JavaScript < 150 KB", plain_page["js_kb"], 150, "without Material's search worker")
+    diagram_page = (page_weights or {}).get("with_diagrams")
+    if diagram_page:
+        checks.append({"target": "real page with diagrams (reported)", "value": diagram_page["kb"], "limit": None,
+                       "status": "INFO", "detail": f"{diagram_page['page']}, JS {diagram_page['js_kb']:.0f} KB"})
+
+
+def format_checks(checks: list[dict[str, Any]]) -> str:
+    lines = []
+    for check in checks:
+        value = "—" if check["value"] is None else f"{check['value']:.3g}"
+        detail = f" ({check['detail']})" if check["detail"] else ""
+        lines.append(f"{check['status']:4}  {check['target']}: {value}{detail}")
+    return "\n".join(lines)
+
+
+def run_benchmark(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, repeats: int = 3, *,
+                  large_repeats: int | None = None, stage_repeats: int | None = None,
+                  baselines: bool = True, plain_default_max_n: int = PLAIN_DEFAULT_MAX_N, browser: bool = False,
+                  page_weight: bool = True, json_path: Path | None = DEFAULT_JSON,
+                  log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Measure every size; return (and write to ``json_path``) the rows, the table and the target checks."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as temporary:
+        for n in sizes:
+            work = Path(temporary) / f"n{n}"
+            work.mkdir()
+            runs = repeats if large_repeats is None or n <= 1000 else large_repeats
+            stage_runs = stage_repeats or repeats
+            log(f"N={n}: generating and measuring ({stage_runs} run(s) of a and b, {runs} of each build)")
+            rows.append(measure_size(n, runs, work, baselines=baselines, plain_default_max_n=plain_default_max_n,
+                                     browser=browser and n == 1000, log=log, stage_repeats=stage_runs))
+            shutil.rmtree(work, ignore_errors=True)
+        weights = None
+        if page_weight:
+            try:
+                weights = real_page_weights(Path(temporary))
+            except RuntimeError as exc:  # e.g. the real data does not validate today: report, keep the rest
+                log(f"page weight of the real site not measured: {str(exc).splitlines()[0]}")
+    checks = check_targets(rows, weights)
+    result = {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform},
+        "repeats": repeats,
+        "large_repeats": large_repeats,
+        "stage_repeats": stage_repeats,
+        "columns": [{"key": key, "title": title} for key, title, _ in COLUMNS],
+        "rows": rows,
+        "page_weights": weights,
+        "targets": checks,
+        "table": format_table(rows),
+    }
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+
+REPRODUCE = ("kb bench --sizes 100,1000,5000 --repeats 3 --stage-repeats 7 --large-repeats 1 --browser "
+             "--page docs/performance.md")
+
+
+def performance_page(result: dict[str, Any]) -> str:
+    """The site's Performance page: the latest table, the targets and how to reproduce them."""
+    template = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=False,
+                                  undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    rows = [r for r in result["rows"] if r["n"] <= 1000] or result["rows"]
+    return template.get_template("performance.md.j2").render(result=result, reproduce=REPRODUCE, row=rows[-1])
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES),
+                        help="entity counts (default 100,1000,5000)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the median is reported")
+    parser.add_argument("--large-repeats", type=int, default=None,
+                        help="runs of each build above N=1000 (default: --repeats)")
+    parser.add_argument("--stage-repeats", type=int, default=None,
+                        help="runs of a and b, which take seconds, at every size (default: --repeats)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write the results ({DEFAULT_JSON})")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the plain Material baselines")
+    parser.add_argument("--browser", action="store_true", help="time the first search result in Chromium (N=1000)")
+    parser.add_argument("--page", type=Path, default=None,
+                        help="also write the site's Performance page here (e.g. docs/performance.md)")
+    parser.add_argument("--no-page-weight", action="store_true", help="skip the real site's page weight")
+
+
+def run_from_arguments(args: argparse.Namespace) -> int:
+    result = run_benchmark(args.sizes, args.repeats, large_repeats=args.large_repeats,
+                           stage_repeats=args.stage_repeats,
+                           baselines=not args.no_baselines, browser=args.browser,
+                           page_weight=not args.no_page_weight, json_path=args.json)
+    print()
+    print(result["table"])
+    print()
+    print(format_checks(result["targets"]))
+    if args.json is not None:
+        print(f"\nwrote {args.json}", file=sys.stderr)
+    if args.page is not None:
+        args.page.parent.mkdir(parents=True, exist_ok=True)
+        args.page.write_text(performance_page(result), encoding="utf-8")
+        print(f"wrote {args.page}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n", 1)[0])
+    add_arguments(parser)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "true")
+    return run_from_arguments(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""The JSON Schemas in ``data/schema/``: the shape of the data, and the entity types and files it has.
+
+A schema with ``x-type`` declares an entity type (its folder ``x-directory``, its plural ``x-plural``, its place
+in reading order ``x-order``); a schema with ``x-file`` governs one collection file (the bibliography, the
+glossary, the releases). Nothing else in the code lists the types: adding one is adding its schema (and a
+template). The custom keywords the schemas use are checked by :mod:`kb.data.rules`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError as JsonSchemaError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SCHEMA_BASE = "https://leukemia-cell-therapy-kb.invalid/schema/"
+_TYPE_KEYS = ("x-type", "x-plural", "x-directory", "title")
+
+
+class SchemaError(Exception):
+    """A schema file cannot be used; the message names the file and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class EntityType:
+    """An entity type declared by a schema with ``x-type``."""
+
+    name: str
+    plural: str
+    directory: str
+    title: str
+    schema_file: str
+    order: int
+
+
+@dataclass
+class Schemas:
+    """The JSON Schemas of ``data/schema/``, read once."""
+
+    folder: Path
+    raw: dict[str, dict[str, Any]]  # file name -> schema as written
+    inlined: dict[str, dict[str, Any]]  # file name -> schema with every $ref replaced by its target
+    entity_types: dict[str, EntityType]  # in reading order (x-order)
+    collection_files: dict[str, str]  # data file name -> schema file name
+    registry: Registry
+
+    def governing(self) -> set[str]:
+        """The schema files that govern data files (common.schema.json, which only defines parts, is not one)."""
+        return {*self.collection_files.values(), *(t.schema_file for t in self.entity_types.values())}
+
+    def validator(self, schema_file: str) -> Draft202012Validator:
+        return Draft202012Validator(self.inlined[schema_file], registry=self.registry, format_checker=FORMATS)
+
+    def collection_schema(self, kind: str) -> tuple[str, dict[str, Any]]:
+        """The schema file and schema of the collection whose entries are of ``kind`` (e.g. ``source``)."""
+        for name, schema in self.raw.items():
+            if schema.get("x-collection") == kind:
+                return name, schema
+        raise SchemaError(f"{self.folder}: no schema declares the collection of {kind}s (x-collection: {kind})")
+
+
+def _partial_date(value: object) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD naming a real day (a non-string is the type check's business)."""
+    if not isinstance(value, str):
+        return True
+    return re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value) is not None and _real_date(value)
+
+
+def _real_date(value: str) -> bool:
+    year, month, day = ([*map(int, value.split("-")), 1, 1])[:3]
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+FORMATS = FormatChecker(["date"])
+FORMATS.checks("partial-date")(_partial_date)
+
+
+def load_schemas(folder: Path) -> Schemas:
+    """Read every ``*.schema.json`` in ``folder``; raise SchemaError naming the file if one cannot be used."""
+    if not folder.is_dir():
+        raise SchemaError(f"{folder}: the schema folder is missing; it holds the JSON Schemas that define the data")
+    raw = {path.name: _read_schema(path) for path in sorted(folder.glob("*.schema.json"))}
+    registry = Registry().with_resources(
+        (SCHEMA_BASE + name, Resource.from_contents({**schema, "$id": SCHEMA_BASE + name},
+                                                    default_specification=DRAFT202012))
+        for name, schema in raw.items())
+    entity_types = dict(sorted(((t.name, t) for t in map(_entity_type, raw, raw.values()) if t),
+                               key=lambda item: (item[1].order, item[0])))
+    collections = {schema["x-file"]: name for name, schema in raw.items() if "x-file" in schema}
+    if not entity_types:
+        raise SchemaError(f"{folder}: no schema declares an entity type (x-type); is this the schema folder?")
+    return Schemas(folder, raw, _inline_refs(folder, raw), entity_types, collections, registry)
+
+
+def _read_schema(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: cannot read the schema file ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{path}:{exc.lineno}:{exc.colno}: the schema file is not valid JSON: {exc.msg}") from None
+    if not isinstance(schema, dict):
+        raise SchemaError(f"{path}: a schema file must hold a JSON object, found {type(schema).__name__}")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except JsonSchemaError as exc:
+        where = "/".join(map(str, exc.absolute_path)) or "the top level"
+        raise SchemaError(f"{path}: not a valid JSON Schema at {where}: {exc.message[:200]}") from None
+    _check_patterns(path, schema)
+    return schema
+
+
+def _check_patterns(path: Path, node: Any) -> None:
+    """Every ``pattern`` compiles (check_schema does not compile them)."""
+    if isinstance(node, list):
+        for item in node:
+            _check_patterns(path, item)
+    elif isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            try:
+                re.compile(node["pattern"])
+            except re.error as exc:
+                raise SchemaError(f"{path}: invalid pattern {node['pattern']!r} ({exc})") from None
+        for value in node.values():
+            _check_patterns(path, value)
+
+
+def _entity_type(file_name: str, schema: dict[str, Any]) -> EntityType | None:
+    if "x-type" not in schema:
+        return None
+    missing = [key for key in _TYPE_KEYS if not isinstance(schema.get(key), str)]
+    if missing:
+        raise SchemaError(f"{file_name}: an entity type's schema needs {', '.join(missing)} (text)")
+    order = schema.get("x-order", 99)
+    return EntityType(schema["x-type"], schema["x-plural"], schema["x-directory"], schema["title"], file_name,
+                      order if isinstance(order, int) else 99)
+
+
+_ANNOTATIONS = {"description", "examples", "title", "$comment", "default"}
+
+
+def _inline_refs(folder: Path, raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every schema with its ``$ref``s replaced by their targets, so that checks walk one tree per file.
+
+    ``{"$ref": X, **siblings}`` becomes ``{**siblings, **X}``: the target's own keywords win, so errors raised
+    inside it carry the same schema (and description) as when the reference was followed. Were a sibling to
+    repeat one of the target's validation keywords, the two are kept apart under ``allOf`` instead.
+    """
+    done: dict[tuple[str, str], Any] = {}
+
+    def target(file_name: str, reference: str, chain: tuple[tuple[str, str], ...]) -> Any:
+        file_part, _, pointer = reference.partition("#")
+        key = (file_part or file_name, pointer)
+        if key in chain:
+            raise SchemaError(f"{folder / file_name}: $ref {reference!r} refers to itself")
+        if key not in done:
+            node = _pointed_at(raw.get(key[0]), pointer)
+            if node is None:
+                raise SchemaError(f"{folder / file_name}: $ref {reference!r} points at nothing")
+            done[key] = inline(node, key[0], (*chain, key))
+        return done[key]
+
+    def inline(node: Any, file_name: str, chain: tuple[tuple[str, str], ...] = ()) -> Any:
+        if isinstance(node, list):
+            return [inline(item, file_name, chain) for item in node]
+        if not isinstance(node, dict):
+            return node
+        siblings = {k: inline(v, file_name, chain) for k, v in node.items() if k != "$ref"}
+        if not isinstance(node.get("$ref"), str):
+            return siblings
+        resolved = target(file_name, node["$ref"], chain)
+        clashes = (set(siblings) & set(resolved)) - _ANNOTATIONS if isinstance(resolved, dict) else set()
+        if not isinstance(resolved, dict) or clashes:
+            return {**siblings, "allOf": [resolved, *siblings.get("allOf", [])]}
+        return {**siblings, **resolved}
+
+    return {name: inline(schema, name) for name, schema in raw.items()}
+
+
+def _pointed_at(node: Any, pointer: str) -> Any:
+    """The part of a schema a JSON pointer (``/$defs/id``) names, or None."""
+    for part in filter(None, pointer.split("/")):
+        node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
+    return node

@@ -1,0 +1,194 @@
+"""The MkDocs plugin ``kb``: MkDocs builds the site straight from ``data/``, with no file written into ``docs/``.
+
+Its events are the build's steps, in the order MkDocs runs them:
+
+1. ``on_config``: the data, loaded and validated, as a model (``kb build`` hands over the one it checked);
+   each entity type's index joins the navigation;
+2. ``on_files``: the open data and every planned page (see :mod:`kb.site.plan`) become generated files;
+3. ``on_nav``: with enough entity pages, a second process starts converting half of them;
+4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review;
+   abbreviations are marked; the pages the second process converted take its HTML.
+
+While serving, a data error does not stop the preview: the last good data is built again, with the errors
+shown at the top of every page, until the file is fixed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker
+from kb.model import Entity, KnowledgeBase, load_knowledge_base
+from kb.problems import DataError, Problem
+from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
+from kb.site.export import export_files
+from kb.site.plan import plan_site
+
+GLOSSARY_PAGE = "reference/glossary.md"
+
+
+@dataclass
+class Build:
+    """What one build (or one rebuild while serving) makes in one step and uses in a later one."""
+
+    knowledge_base: KnowledgeBase
+    errors: list[Problem] = field(default_factory=list)  # while serving: why the data shown is not the latest
+    abbreviations: dict[str, str] = field(init=False)  # abbreviation -> the term it stands for
+    abbreviation_pattern: re.Pattern[str] | None = field(init=False)
+    entity_pages: dict[str, Entity] = field(default_factory=dict)  # docs path -> entity
+    worker: PageWorker | None = None
+    converted: dict[str, ConvertedPage] = field(default_factory=dict)  # docs path -> the worker's result
+
+    def __post_init__(self) -> None:
+        self.abbreviations = {abbreviation: term["term"] for abbreviation, term in self.knowledge_base.glossary.items()}
+        self.abbreviation_pattern = abbreviation_pattern(self.abbreviations)
+
+
+class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
+    """See the module's description. One instance lives for a whole ``kb serve`` session."""
+
+    def __init__(self) -> None:
+        self.command = "build"
+        self.handed_over: KnowledgeBase | None = None  # set by ``kb build``, which has validated the data already
+        self.last_good: KnowledgeBase | None = None  # while serving
+        self.build: Build | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    # 1. The data -------------------------------------------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not config.use_directory_urls:
+            raise PluginError("the knowledge base links pages as directory URLs: keep use_directory_urls: true")
+        self.build = Build(*self._knowledge_base(config))
+        config.nav = _with_type_indexes(config.nav, self.build.knowledge_base)
+        return config
+
+    def _knowledge_base(self, config: MkDocsConfig) -> tuple[KnowledgeBase, list[Problem]]:
+        """The model to build, and (while serving) the errors that kept a newer one from being built."""
+        if self.handed_over is not None:
+            handed_over, self.handed_over = self.handed_over, None
+            return handed_over, []
+        data_root = Path(config.config_file_path).resolve().parent / config.extra.get("data_dir", "data")
+        try:
+            knowledge_base = load_knowledge_base(data_root)
+        except DataError as exc:
+            message = f"the data has {len(exc.problems)} error(s):\n{exc}"
+            if self.command != "serve" or self.last_good is None:
+                raise PluginError(message) from None
+            # Printed, not logged: strict mode would turn a logged warning into a failed rebuild.
+            print(f"{message}\nStill showing the last good version; fix the file and save again.", file=sys.stderr)
+            return self.last_good, exc.problems
+        if self.command == "serve":
+            self.last_good = knowledge_base
+        return knowledge_base, []
+
+    # 2. The pages ------------------------------------------------------------------------------------------
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        build = self._current()
+        for file in files.documentation_pages():
+            file.edit_uri = f"docs/{file.src_uri}"
+        exported = export_files(build.knowledge_base)
+        for path, content in exported.items():
+            files.append(File.generated(config, path, content=content))
+        for planned in plan_site(build.knowledge_base, exported):
+            # Entity pages are reached from their type's index: listing them in the navigation would make every
+            # page carry every entity, and the build quadratic.
+            inclusion = InclusionLevel.UNDEFINED if planned.in_nav else InclusionLevel.NOT_IN_NAV
+            file = File.generated(config, planned.path, content=planned.render(build.knowledge_base),
+                                  inclusion=inclusion)
+            file.edit_uri = planned.edit_path
+            files.append(file)
+            if planned.entity is not None:
+                build.entity_pages[planned.path] = planned.entity
+        return files
+
+    # 3. A second process for half of the entity pages ------------------------------------------------------
+
+    @event_priority(-100)  # last: the navigation and the files are final
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        build = self._current()
+        entity_files = [file for file in files.documentation_pages() if file.src_uri in build.entity_pages]
+        if self._may_split(config, len(entity_files)):
+            # MkDocs converts pages in file order: it is busy with the first half while the worker does the rest.
+            build.worker = PageWorker(entity_files[len(entity_files) // 2:], config, files)
+        return nav
+
+    def _may_split(self, config: MkDocsConfig, entity_pages: int) -> bool:
+        """When building (a server runs threads, which a fork would copy in the middle of their work), with
+        enough pages, and when no other plugin edits pages (it would see the worker's pages empty).
+        KB_PAGE_WORKER=always or never decides instead (tests)."""
+        choice = os.environ.get("KB_PAGE_WORKER", "auto")
+        listeners = config.plugins.events["page_markdown"] + config.plugins.events["page_content"]
+        only_ours = all(getattr(listener, "__self__", None) is self for listener in listeners)
+        enough = choice == "always" or (choice == "auto" and entity_pages >= ENOUGH_PAGES)
+        return choice != "never" and self.command == "build" and only_ours and enough
+
+    # 4. Each page ------------------------------------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        build = self._current()
+        entity = build.entity_pages.get(page.file.src_uri)
+        if entity is not None:
+            page.update_date = entity.data["last_reviewed"]  # the sitemap's date; keeps builds reproducible
+        if build.worker is not None and page.file.src_uri in build.worker.src_uris:
+            converted = build.worker.results().get(page.file.src_uri)
+            if converted is not None:
+                build.converted[page.file.src_uri] = converted
+                return ""  # nothing left to convert
+        return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        build = self._current()
+        converted = build.converted.pop(page.file.src_uri, None)
+        if converted is not None:
+            return converted.apply_to(page, files)
+        glossary = files.get_file_from_path(GLOSSARY_PAGE)
+        on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
+        return mark_abbreviations(html, build.abbreviations, build.abbreviation_pattern,
+                                  None if on_glossary else glossary.url_relative_to(page.file))
+
+    def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
+                        ) -> dict[str, Any]:
+        context["kb_errors"] = [str(problem) for problem in self._current().errors]
+        return context
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._stop_worker()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._stop_worker()
+
+    def _stop_worker(self) -> None:
+        if self.build is not None and self.build.worker is not None:
+            self.build.worker.stop()
+            self.build.worker = None
+
+    def _current(self) -> Build:
+        assert self.build is not None, "on_config runs first"
+        return self.build
+
+
+def _with_type_indexes(nav: list[Any] | None, knowledge_base: KnowledgeBase) -> list[Any] | None:
+    """The configured navigation with each entity type's index after the first entry (Home), in the types'
+    order, unless the configuration lists it already."""
+    if nav is None:
+        return None
+    listed = {str(value) for item in nav if isinstance(item, dict) for value in item.values()}
+    indexes = [{t.plural.capitalize(): f"{t.plural}/index.md"} for t in knowledge_base.types
+               if f"{t.plural}/index.md" not in listed]
+    return [*nav[:1], *indexes, *nav[1:]]

@@ -1,0 +1,1 @@
+"""The site from the model: the page plan, the templates and the renderer, comparisons, open data, diagrams."""

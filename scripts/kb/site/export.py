@@ -1,0 +1,70 @@
+"""Export stage: the open-data files published with the site, under a versioned path (``api/v1/``).
+
+One JSON file per entity type and one per entity (exactly the fields of the YAML, so they validate
+against the published schemas), the bibliography and glossary, the JSON Schemas themselves, CSV copies
+of the comparison tables, and a checksum list. Output is deterministic: same data, same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from typing import Any
+
+from kb.model import KnowledgeBase
+from kb.site.compare import Comparison, compare_products, compare_therapies
+
+API = "api/v1"
+
+
+def _json(value: Any) -> bytes:
+    """Strict JSON (no NaN or Infinity, which JSON does not have), pretty-printed, as UTF-8."""
+    return (json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _csv(comparison: Comparison) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", *comparison.columns.values(), "sources"])
+    for entity, cells in comparison.rows:
+        sources = sorted({s for cell in cells.values() for s in cell.sources})
+        writer.writerow([entity.id, *(cell.text for cell in cells.values()), " ".join(sources)])
+    return buffer.getvalue().encode("utf-8")
+
+
+def data_version(kb: KnowledgeBase) -> tuple[str, str]:
+    """(version, date) of the newest release in data/releases.yaml."""
+    releases = kb.releases
+    if not releases:
+        return "0.0.0", ""
+    version = max(releases, key=lambda v: tuple(int(p) for p in v.split(".")))
+    return version, releases[version]["date"]
+
+
+def export_files(kb: KnowledgeBase) -> dict[str, bytes]:
+    """Every open-data file, keyed by its path in the site."""
+    version, released = data_version(kb)
+    files: dict[str, bytes] = {}
+    for entity_type in kb.types:
+        entities = kb.of_type(entity_type.name)
+        files[f"{API}/{entity_type.plural}.json"] = _json({
+            "version": version, "type": entity_type.name,
+            "schema": f"schema/{entity_type.schema_file}",
+            "items": {e.id: e.data for e in entities},
+        })
+        for entity in entities:
+            files[f"{API}/{entity_type.plural}/{entity.id}.json"] = _json(entity.data)
+    files[f"{API}/sources.json"] = _json({s.id: s.data for s in kb.sources.values()})
+    files[f"{API}/glossary.json"] = _json(kb.glossary)
+    for name, schema in sorted(kb.schemas.raw.items()):
+        files[f"{API}/schema/{name}"] = _json({k: v for k, v in schema.items() if k != "$id"})
+    files[f"{API}/compare-products.csv"] = _csv(compare_products(kb))
+    files[f"{API}/compare-therapies.csv"] = _csv(compare_therapies(kb))
+    files[f"{API}/index.json"] = _json({"version": version, "released": released,
+                                        "files": sorted(p.removeprefix(f"{API}/") for p in files)})
+    checksums = "".join(f"{hashlib.sha256(content).hexdigest()}  {path.removeprefix(API + '/')}\n"
+                        for path, content in sorted(files.items()))
+    files[f"{API}/SHA256SUMS"] = checksums.encode("utf-8")
+    return files

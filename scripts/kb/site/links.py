@@ -1,0 +1,31 @@
+"""Where pages live and how one page links to another: the one link vocabulary of the renderer.
+
+Every generated page has a path in the docs tree (``products/tisagenlecleucel.md``) and, under MkDocs'
+directory URLs, a URL (``products/tisagenlecleucel/``). A link written in Markdown points at the other
+page's path (MkDocs resolves and checks it); a link written in HTML, which MkDocs leaves alone, points at its
+final URL relative to the page it is on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+
+def page_url(page_path: str) -> str:
+    """The URL path of a docs page under directory URLs: ``a/b.md`` -> ``a/b/``, ``a/index.md`` -> ``a/``."""
+    stem = page_path.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def relative_path(from_page: str, to_page: str) -> str:
+    """A Markdown link from one docs page to another: the other page's path, relative to this page's folder."""
+    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
+def relative_url(from_page: str, to_page: str) -> str:
+    """An HTML link from one docs page to another: the other page's URL, relative to this page's URL."""
+    here, there = page_url(from_page), page_url(to_page)
+    link = posixpath.relpath(there or ".", here or ".")
+    return "./" if link == "." else link + "/"

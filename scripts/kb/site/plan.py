@@ -1,0 +1,132 @@
+"""The page plan: one list of every page the data makes, with its path, template, context and edit path.
+
+The MkDocs plugin adds the planned pages to the site; ``kb render`` writes them to a folder. A page of an
+entity is ``<type folder>/<id>.md``; each type has an index (``<type folder>/index.md``, with next pages
+``page_2.md``… for long lists); the pages built from all the data (comparisons, glossary, bibliography…)
+have a path of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.model import Entity, KnowledgeBase
+from kb.site.compare import compare_products, compare_therapies
+from kb.site.export import data_version, export_files
+from kb.site.render import render_page
+
+# Pages built from all the data: page path -> template. The bibliography is one of them, cut into pages.
+COLLECTION_PAGES = {
+    "compare/therapies.md": "compare/therapies.md.j2",
+    "compare/products.md": "compare/products.md.j2",
+    "reference/sources.md": "reference/sources.md.j2",
+    "reference/glossary.md": "reference/glossary.md.j2",
+    "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
+    "reference/tags.md": "reference/tags.md.j2",
+    "reference/whats-new.md": "reference/whats-new.md.j2",
+    "reference/downloads.md": "reference/downloads.md.j2",
+    "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
+}
+BIBLIOGRAPHY = "reference/sources.md"
+# Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
+# lists are slow to load on a phone and hard to scan. Search and the type filters find any single entry.
+ENTRIES_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where one page of a long list stands among the pages of that list (all of them paths in docs/)."""
+
+    number: int  # from 1
+    paths: tuple[str, ...]
+    first_entry: int  # from 1, for "entries 101-200"
+    last_entry: int
+    total: int
+
+    @property
+    def previous(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.paths[self.number] if self.number < len(self.paths) else None
+
+
+@dataclass
+class PlannedPage:
+    """One generated page: where it goes, how it is made, what "edit this page" opens."""
+
+    path: str  # in the docs tree, e.g. products/tisagenlecleucel.md
+    templates: list[str]  # the first that exists renders it
+    context: dict[str, Any] = field(default_factory=dict)
+    entity: Entity | None = None
+    edit_path: str | None = None  # the data file behind the page, for "edit this page"
+    in_nav: bool = False  # listed in the navigation (entity pages and next pages of a list are not)
+
+    def render(self, knowledge_base: KnowledgeBase) -> str:
+        return render_page(knowledge_base, self.path, self.templates, self.context)
+
+
+def list_pages(first_path: str, items: list[Any], size: int | None = None) -> list[tuple[str, list[Any],
+                                                                                      Pagination]]:
+    """A long list cut into pages of ``size`` (default ENTRIES_PER_PAGE): (page path, its items, where it
+    stands); one page at least. A next page is named with an underscore, which ids cannot contain, so it never
+    takes an entity's URL."""
+    size = size or ENTRIES_PER_PAGE
+    count = max(1, -(-len(items) // size))
+    folder, name = posixpath.split(first_path)
+    stem = "page" if name == "index.md" else name.removesuffix(".md")
+    paths = (first_path, *(posixpath.join(folder, f"{stem}_{number}.md") for number in range(2, count + 1)))
+    return [(path, items[(number - 1) * size:number * size],
+             Pagination(number, paths, (number - 1) * size + 1, min(number * size, len(items)), len(items)))
+            for number, path in enumerate(paths, start=1)]
+
+
+def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list[PlannedPage]:
+    """Every generated page, in reading order: each type's index and entity pages, then the collection pages."""
+    pages: list[PlannedPage] = []
+    for entity_type in knowledge_base.types:
+        entities = knowledge_base.of_type(entity_type.name)
+        for path, listed, pagination in list_pages(f"{entity_type.plural}/index.md", entities):
+            pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
+                                     {"entity_type": entity_type, "entities": listed, "pagination": pagination},
+                                     in_nav=pagination.number == 1))
+        pages += [PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
+                              {"entity": entity, "d": entity.data}, entity, entity.source_path) for entity in entities]
+    shared = _collection_context(knowledge_base, exported)
+    for path, template in COLLECTION_PAGES.items():
+        if path == BIBLIOGRAPHY:
+            pages += [PlannedPage(page_path, [template], {**shared, "source_ids": ids, "pagination": pagination},
+                                  in_nav=pagination.number == 1)
+                      for page_path, ids, pagination in list_pages(path, sorted(knowledge_base.sources))]
+        else:
+            pages.append(PlannedPage(path, [template], {**shared, **_own_context(path, knowledge_base, exported)},
+                                     in_nav=True))
+    return pages
+
+
+def _collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
+    """What the pages built from all the data share."""
+    version, released = data_version(knowledge_base)
+    return {"version": version, "released": released}
+
+
+def _own_context(path: str, knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
+    """What only one collection page needs."""
+    if path == "compare/products.md":
+        return {"products": compare_products(knowledge_base)}
+    if path == "compare/therapies.md":
+        return {"therapies": compare_therapies(knowledge_base)}
+    if path == "reference/downloads.md":
+        return {"exported": sorted(exported), "sizes": {p: len(content) for p, content in exported.items()},
+                "checksums": {p: hashlib.sha256(content).hexdigest() for p, content in exported.items()}}
+    return {}
+
+
+def render_site(knowledge_base: KnowledgeBase) -> dict[str, str]:
+    """Every generated page's Markdown, keyed by its path in the docs tree (for ``kb render`` and tests)."""
+    exported = export_files(knowledge_base)
+    return {page.path: page.render(knowledge_base) for page in plan_site(knowledge_base, exported)}
