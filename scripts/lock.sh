@@ -9,6 +9,7 @@ tools=$(mktemp -d)
 trap 'rm -rf "$tools"' EXIT
 python3 -m venv "$tools"
 "$tools/bin/pip" install --quiet --upgrade pip 'pip-tools==7.7.0'
-CUSTOM_COMPILE_COMMAND="bash scripts/lock.sh" "$tools/bin/pip-compile" --quiet \
+# The header of requirements.txt keeps pip-compile's own command line: Dependabot reads its options from there.
+"$tools/bin/pip-compile" --quiet \
   --extra=test --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
   --output-file=requirements.txt "$@" pyproject.toml
