@@ -25,11 +25,14 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 PROBLEM = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): "
                      r"(?P<severity>error|warning): (?P<message>.*)$")
 MKDOCS_LOG = re.compile(r"^(?P<level>WARNING|ERROR)\s+-\s+(?P<message>.*)$")
+DOC_FILE = re.compile(r"^Doc file '([^']+)'")
+DOCS_DIR = "docs"
 
 
 def escape_data(text: str) -> str:
@@ -93,7 +96,11 @@ def line_annotation(text: str) -> str | None:
         return annotation(match["severity"], match["message"], path=match["path"], line=int(match["line"]),
                           column=int(match["col"]))
     if match := MKDOCS_LOG.match(text):
-        return annotation("error" if match["level"] == "ERROR" else "warning", match["message"], title="MkDocs")
+        # "Doc file 'about.md' contains …": on the file when it is a hand-written page (generated ones have none).
+        page = DOC_FILE.match(match["message"])
+        path = f"{DOCS_DIR}/{page[1]}" if page and Path(DOCS_DIR, page[1]).is_file() else None
+        return annotation("error" if match["level"] == "ERROR" else "warning", match["message"], path=path,
+                          title="MkDocs")
     return None
 
 

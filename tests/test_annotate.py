@@ -85,6 +85,12 @@ def test_mkdocs_warning_is_annotated_as_a_warning():
                       "::warning title=MkDocs::Doc file 'a.md' contains a link 'b.md', not found"]
 
 
+def test_mkdocs_warning_about_a_hand_written_page_is_annotated_on_its_file(monkeypatch):
+    monkeypatch.chdir(REPO)
+    output = run_lines("WARNING -  Doc file 'about.md' contains a link 'nowhere.md', but the target is not found\n")
+    assert output[-1].startswith("::warning file=docs/about.md,title=MkDocs::Doc file 'about.md' contains")
+
+
 def test_the_real_validator_output_annotates_a_stale_review_as_a_warning(data_root):
     eliana = data_root / "trials" / "eliana.yaml"
     eliana.write_text(eliana.read_text().replace("'2026-01-15'", "'2024-01-15'", 1))
