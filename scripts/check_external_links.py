@@ -9,6 +9,7 @@ Usage::
     .venv/bin/python scripts/check_external_links.py                 # every link, text report
     .venv/bin/python scripts/check_external_links.py --only-problems # hide the links that answered
     .venv/bin/python scripts/check_external_links.py --format json > link-report.json
+    .venv/bin/python scripts/check_external_links.py --format markdown > link-issue.md  # the weekly issue
     .venv/bin/python scripts/check_external_links.py --timeout 20 --concurrency 4 --per-host 1
 
 For each source the links the site shows are checked: PubMed (``pmid``), doi.org (``doi``),
@@ -28,6 +29,9 @@ Every link gets one verdict:
 Broken and unverified links are printed as ``data/sources.yaml:LINE:COL: error|warning: …`` at the field
 that holds the link. The exit code is 1 when any link is broken, else 0 (so a scheduled job can alert), and 2
 when no link could be reached at all (no network).
+
+``--format markdown`` writes the body of the issue that the weekly workflow (.github/workflows/links.yml) opens:
+the broken links in a table, each at its line in ``data/sources.yaml``, and the unverified ones folded away.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import re
 import ssl
 import sys
 import threading
@@ -146,13 +151,55 @@ def check(url: str, timeout: float, limiter: HostLimiter) -> Verdict:
     return Verdict(url, "broken", status, f"HTTP {status}", moved, seconds, method)
 
 
+def _cell(text: str) -> str:
+    """Plain text in a Markdown table cell: no markup, no HTML, no column break."""
+    return re.sub(r"([\\`*_\[\]<>|#!~])", r"\\\1", " ".join(str(text).split()))
+
+
+def _code(text: str) -> str:
+    """A code span in a Markdown table cell (an address shown exactly, never as markup)."""
+    return "`" + " ".join(str(text).split()).replace("`", "%60").replace("|", "%7C") + "`"
+
+
+def markdown_report(verdicts: list[Verdict], links: dict[str, Link], shown_path: str, *, elapsed: float,
+                    limit: int = 300) -> str:
+    """The issue body: every broken link (a table, one row per place that cites it), then the unverified ones."""
+    counts = {kind: sum(v.verdict == kind for v in verdicts) for kind in ("ok", "unverified", "broken")}
+    lines = [f"The weekly check of the bibliography (`{shown_path}`) found **{counts['broken']} broken** and "
+             f"{counts['unverified']} unverified link(s) among {len(verdicts)} ({counts['ok']} answered), "
+             f"in {elapsed:.0f} s.", "",
+             "Open each link in a browser before changing the data: publishers sometimes refuse automated "
+             "requests. Fix a broken link in the source's entry (a newer address, the DOI or the PubMed ID), then "
+             "run `kb validate`. Run the check yourself with `.venv/bin/python scripts/check_external_links.py "
+             "--only-problems`.", ""]
+
+    def rows(kind: str) -> list[str]:
+        found = []
+        for verdict in sorted((v for v in verdicts if v.verdict == kind), key=lambda v: v.url):
+            for source_id, label, line, column in links[verdict.url].cited_as:
+                found.append(f"| `{source_id}` | {_cell(label)} | {_code(verdict.url)} | {_cell(verdict.detail)} | "
+                             f"`{shown_path}:{line}:{column}` |")
+        if len(found) > limit:
+            found = [*found[:limit], f"| … | and {len(found) - limit} more | | | |"]
+        return found
+
+    header = ["| Source | Link | Address | Result | Where |", "|---|---|---|---|---|"]
+    broken = rows("broken")
+    lines += ["## Broken", ""] + ([*header, *broken] if broken else ["None."])
+    unverified = rows("unverified")
+    if unverified:
+        lines += ["", "<details><summary>Unverified (refused, rate-limited or timed out: probably fine, worth a "
+                      "look)</summary>", "", *header, *unverified, "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: data)")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request (default: 15)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (default: 8)")
     parser.add_argument("--per-host", type=int, default=2, help="requests in flight per host (default: 2)")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     parser.add_argument("--only-problems", action="store_true", help="do not list the links that answered")
     args = parser.parse_args(argv)
 
@@ -171,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
 
     counts = {kind: sum(v.verdict == kind for v in verdicts) for kind in ("ok", "unverified", "broken")}
-    if args.format == "json":
+    if args.format == "markdown":
+        sys.stdout.write(markdown_report(verdicts, links, document.shown_path, elapsed=elapsed))
+    elif args.format == "json":
         print(json.dumps({"elapsed_seconds": round(elapsed, 1), "counts": counts, "links": [
             {**asdict(v), "seconds": round(v.seconds, 2), "cited_as": [
                 {"source": s, "label": label, "line": line, "column": column}
