@@ -52,7 +52,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kb.load import Document, load_document
+from kb.data.load import Document, load_document
 from kb.model import Source
 
 USER_AGENT = "leukemia-cell-therapy-kb-link-check/1.0 (manual run of scripts/check_external_links.py)"
