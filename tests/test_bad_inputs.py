@@ -5,8 +5,10 @@ A case is a folder ``tests/bad_inputs/<name>/`` holding:
 - ``data/…``: files copied over the valid fixture data (replacing a fixture file, or added next to them);
 - ``generate.txt`` (optional): ``<generator> <path under data/>`` for what must not be committed or could be
   mangled by git: ``pad-to-10mb`` (a 10 MB file), ``symlink-outside`` (a link to a file outside ``data/``),
-  ``symlink-loop`` (a link to itself), ``symlink-folder-outside`` (a type folder moved out of ``data/`` and
-  linked back), ``bom`` (a UTF-8 byte-order mark), ``crlf`` (Windows line endings);
+  ``symlink-loop`` (a link to itself), ``symlink-folder-outside`` (a folder moved out of ``data/`` and
+  linked back), ``bom`` (a UTF-8 byte-order mark), ``crlf`` (Windows line endings), ``cr`` (old Mac line
+  endings), ``truncate-schema``, ``replace-schema-with-list``, ``break-schema-pattern`` (a schema file made
+  unusable), ``delete`` (a file removed), ``replace-folder-with-file``;
 - ``expected.txt``: ``#`` comments saying what the case breaks, then one line, either
   ``PATH:LINE:COL: error: FRAGMENT`` (a problem line must start with ``PATH:LINE:COL: error: `` and contain
   ``FRAGMENT``) or ``accepted`` (the data must validate and build clean).
@@ -23,6 +25,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,34 +90,63 @@ def site_digest(project: Path) -> str:
     return digest.hexdigest()
 
 
+def _pad_to_10mb(target: Path, project: Path) -> None:
+    header = b"# yaml-language-server: $schema=../schema/trial.schema.json\nname: Huge\n"
+    padding = b"# padding to make the file 10 MB\n"
+    target.write_bytes(header + padding * ((TEN_MB - len(header)) // len(padding) + 1))
+    assert target.stat().st_size >= TEN_MB
+
+
+def _symlink_outside(target: Path, project: Path) -> None:
+    outside = project / "outside-data" / target.name
+    outside.parent.mkdir()
+    shutil.copy(FIXTURES / "valid" / "trials" / "eliana.yaml", outside)
+    target.symlink_to(outside)
+
+
+def _symlink_folder_outside(target: Path, project: Path) -> None:
+    outside = project / "outside-data" / target.name
+    outside.parent.mkdir()
+    target.rename(outside)
+    target.symlink_to(outside, target_is_directory=True)
+
+
+def _crlf(target: Path, project: Path) -> None:
+    raw = target.read_bytes()
+    assert b"\r" not in raw
+    target.write_bytes(raw.replace(b"\n", b"\r\n"))
+
+
+def _replace_folder_with_file(target: Path, project: Path) -> None:
+    shutil.rmtree(target)
+    target.write_text("not a folder\n", encoding="utf-8")
+
+
+def _edit_text(edit: Callable[[str], str]) -> Callable[[Path, Path], None]:
+    return lambda target, project: target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+GENERATORS: dict[str, Callable[[Path, Path], None]] = {
+    "pad-to-10mb": _pad_to_10mb,
+    "symlink-outside": _symlink_outside,
+    "symlink-loop": lambda target, project: target.symlink_to(target.name),
+    "symlink-folder-outside": _symlink_folder_outside,
+    "bom": lambda target, project: target.write_bytes(b"\xef\xbb\xbf" + target.read_bytes()),
+    "crlf": _crlf,
+    "cr": lambda target, project: target.write_bytes(target.read_bytes().replace(b"\n", b"\r")),
+    "truncate-schema": _edit_text(lambda text: text[:200]),
+    "replace-schema-with-list": _edit_text(lambda text: "[]\n"),
+    "break-schema-pattern": _edit_text(lambda text: text.replace('"^NCT[0-9]{8}$"', '"^NCT([0-9]{8}$"')),
+    "delete": lambda target, project: target.unlink(),
+    "replace-folder-with-file": _replace_folder_with_file,
+}
+
+
 def generate(kind: str, target: Path, project: Path) -> None:
     """Make at test time what the corpus must not commit (or what git could rewrite)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "pad-to-10mb":
-        header = b"# yaml-language-server: $schema=../schema/trial.schema.json\nname: Huge\n"
-        padding = b"# padding to make the file 10 MB\n"
-        target.write_bytes(header + padding * ((TEN_MB - len(header)) // len(padding) + 1))
-        assert target.stat().st_size >= TEN_MB
-    elif kind == "symlink-outside":
-        outside = project / "outside-data" / target.name
-        outside.parent.mkdir()
-        shutil.copy(FIXTURES / "valid" / "trials" / "eliana.yaml", outside)
-        target.symlink_to(outside)
-    elif kind == "symlink-loop":
-        target.symlink_to(target.name)
-    elif kind == "symlink-folder-outside":
-        outside = project / "outside-data" / target.name
-        outside.parent.mkdir()
-        target.rename(outside)
-        target.symlink_to(outside, target_is_directory=True)
-    elif kind == "bom":
-        target.write_bytes(b"\xef\xbb\xbf" + target.read_bytes())
-    elif kind == "crlf":
-        raw = target.read_bytes()
-        assert b"\r" not in raw
-        target.write_bytes(raw.replace(b"\n", b"\r\n"))
-    else:
-        raise AssertionError(f"unknown generator {kind!r}")
+    assert kind in GENERATORS, f"unknown generator {kind!r}"
+    GENERATORS[kind](target, project)
 
 
 @pytest.fixture(scope="module")

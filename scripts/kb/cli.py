@@ -158,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         _print_problems(exc.problems, strict=True)
         print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
-    except (SchemaError, ClockError) as exc:
+    except SchemaError as exc:
+        print(exc.problem, file=sys.stderr)
+        print("1 error(s); nothing was written", file=sys.stderr)
+    except ClockError as exc:
         print(f"kb {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
     except OSError as exc:  # a folder or file that cannot be written: a full disk, no permission, a file in the way
         where = f" ({exc.filename})" if exc.filename else ""

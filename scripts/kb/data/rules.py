@@ -94,10 +94,21 @@ _FORBIDDEN_MARKUP = [
 ]
 
 
+# At most this many of each character that opens markup in one text. Real texts hold a few dozen; Python-Markdown
+# takes time that grows with the square of their number, so thousands would make a page take minutes to build.
+MAX_MARKUP_CHARACTERS = 150
+_MARKUP_CHARACTERS = "[*`<"
+
+
 def text_problems(text: str, kind: str) -> Iterator[str]:
     """Why ``text`` is not fit to publish as ``kind`` ('plain' or 'markdown') text; nothing if it is fine."""
     if text.lstrip().startswith("TODO"):
         yield "placeholder 'TODO' not filled in"
+        return
+    crowded = [character for character in _MARKUP_CHARACTERS if text.count(character) > MAX_MARKUP_CHARACTERS]
+    if crowded:
+        yield (f"more than {MAX_MARKUP_CHARACTERS} '{crowded[0]}' characters in one text; split it, or check that "
+               "it was pasted as intended")
         return
     for pattern, message in _FORBIDDEN_MARKUP:
         found = pattern.search(text)

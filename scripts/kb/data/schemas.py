@@ -20,12 +20,18 @@ from jsonschema.exceptions import SchemaError as JsonSchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from kb.problems import Problem, display_path
+
 SCHEMA_BASE = "https://leukemia-cell-therapy-kb.invalid/schema/"
 _TYPE_KEYS = ("x-type", "x-plural", "x-directory", "title")
 
 
 class SchemaError(Exception):
-    """A schema file cannot be used; the message names the file and what is wrong with it."""
+    """A schema file (or the schema folder) cannot be used: printed as ``PATH:LINE:COL: error: MESSAGE``."""
+
+    def __init__(self, path: Path | str, message: str, line: int = 1, column: int = 1):
+        self.problem = Problem(display_path(Path(path)), line, column, message)
+        super().__init__(str(self.problem))
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class Schemas:
         for name, schema in self.raw.items():
             if schema.get("x-collection") == kind:
                 return name, schema
-        raise SchemaError(f"{self.folder}: no schema declares the collection of {kind}s (x-collection: {kind})")
+        raise SchemaError(self.folder, f"no schema declares the collection of {kind}s (x-collection: {kind})")
 
 
 def _partial_date(value: object) -> bool:
@@ -89,7 +95,7 @@ FORMATS.checks("partial-date")(_partial_date)
 def load_schemas(folder: Path) -> Schemas:
     """Read every ``*.schema.json`` in ``folder``; raise SchemaError naming the file if one cannot be used."""
     if not folder.is_dir():
-        raise SchemaError(f"{folder}: the schema folder is missing; it holds the JSON Schemas that define the data")
+        raise SchemaError(folder, "the schema folder is missing; it holds the JSON Schemas that define the data")
     raw = {path.name: _read_schema(path) for path in sorted(folder.glob("*.schema.json"))}
     registry = Registry().with_resources(
         (SCHEMA_BASE + name, Resource.from_contents({**schema, "$id": SCHEMA_BASE + name},
@@ -99,7 +105,7 @@ def load_schemas(folder: Path) -> Schemas:
                                key=lambda item: (item[1].order, item[0])))
     collections = {schema["x-file"]: name for name, schema in raw.items() if "x-file" in schema}
     if not entity_types:
-        raise SchemaError(f"{folder}: no schema declares an entity type (x-type); is this the schema folder?")
+        raise SchemaError(folder, "no schema declares an entity type (x-type); is this the schema folder?")
     return Schemas(folder, raw, _inline_refs(folder, raw), entity_types, collections, registry)
 
 
@@ -107,33 +113,17 @@ def _read_schema(path: Path) -> dict[str, Any]:
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaError(f"{path}: cannot read the schema file ({exc})") from None
+        raise SchemaError(path, f"cannot read the schema file ({exc})") from None
     except json.JSONDecodeError as exc:
-        raise SchemaError(f"{path}:{exc.lineno}:{exc.colno}: the schema file is not valid JSON: {exc.msg}") from None
+        raise SchemaError(path, f"the schema file is not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     if not isinstance(schema, dict):
-        raise SchemaError(f"{path}: a schema file must hold a JSON object, found {type(schema).__name__}")
+        raise SchemaError(path, f"a schema file must hold a JSON object, found {type(schema).__name__}")
     try:
         Draft202012Validator.check_schema(schema)
     except JsonSchemaError as exc:
         where = "/".join(map(str, exc.absolute_path)) or "the top level"
-        raise SchemaError(f"{path}: not a valid JSON Schema at {where}: {exc.message[:200]}") from None
-    _check_patterns(path, schema)
+        raise SchemaError(path, f"not a valid JSON Schema at {where}: {exc.message[:200]}") from None
     return schema
-
-
-def _check_patterns(path: Path, node: Any) -> None:
-    """Every ``pattern`` compiles (check_schema does not compile them)."""
-    if isinstance(node, list):
-        for item in node:
-            _check_patterns(path, item)
-    elif isinstance(node, dict):
-        if isinstance(node.get("pattern"), str):
-            try:
-                re.compile(node["pattern"])
-            except re.error as exc:
-                raise SchemaError(f"{path}: invalid pattern {node['pattern']!r} ({exc})") from None
-        for value in node.values():
-            _check_patterns(path, value)
 
 
 def _entity_type(file_name: str, schema: dict[str, Any]) -> EntityType | None:
@@ -141,7 +131,7 @@ def _entity_type(file_name: str, schema: dict[str, Any]) -> EntityType | None:
         return None
     missing = [key for key in _TYPE_KEYS if not isinstance(schema.get(key), str)]
     if missing:
-        raise SchemaError(f"{file_name}: an entity type's schema needs {', '.join(missing)} (text)")
+        raise SchemaError(file_name, f"an entity type's schema needs {', '.join(missing)} (text)")
     order = schema.get("x-order", 99)
     return EntityType(schema["x-type"], schema["x-plural"], schema["x-directory"], schema["title"], file_name,
                       order if isinstance(order, int) else 99)
@@ -163,11 +153,11 @@ def _inline_refs(folder: Path, raw: dict[str, dict[str, Any]]) -> dict[str, dict
         file_part, _, pointer = reference.partition("#")
         key = (file_part or file_name, pointer)
         if key in chain:
-            raise SchemaError(f"{folder / file_name}: $ref {reference!r} refers to itself")
+            raise SchemaError(folder / file_name, f"$ref {reference!r} refers to itself")
         if key not in done:
             node = _pointed_at(raw.get(key[0]), pointer)
             if node is None:
-                raise SchemaError(f"{folder / file_name}: $ref {reference!r} points at nothing")
+                raise SchemaError(folder / file_name, f"$ref {reference!r} points at nothing")
             done[key] = inline(node, key[0], (*chain, key))
         return done[key]
 

@@ -67,7 +67,7 @@ def check_data(data_root: Path, today: dt.date | None = None) -> ValidationResul
 def _schema_folder(data_root: Path) -> Path:
     folder = data_root / "schema"
     if folder.exists() and not folder.resolve().is_relative_to(data_root.resolve()):
-        raise SchemaError(f"{folder}: the schema folder is a link to a folder outside the data folder")
+        raise SchemaError(folder, "the schema folder is a link to a folder outside the data folder")
     return folder
 
 
@@ -139,8 +139,9 @@ def _id_problem(document: Document, result: ValidationResult) -> str | None:
 
 
 def _id_index(result: ValidationResult, unreadable: list[Path], data_root: Path, schemas: Schemas) -> rules.IdIndex:
+    readable = {t.name for t in schemas.entity_types.values() if not (data_root / t.directory).is_file()}
     ids = rules.IdIndex(types={i: t for i, (t, _) in result.entities.items()},
-                        entity_types=set(schemas.entity_types),
+                        entity_types=readable,  # a type whose folder is a file: its ids cannot be known
                         unreadable_ids={path.stem for path in unreadable if path.parent != data_root})
     sources = result.collections.get("sources.yaml")
     if sources is not None:
@@ -233,6 +234,8 @@ def _not_allowed_value(error: ValidationError) -> MessageAndPlace:
 
 def _wrong_form(error: ValidationError) -> MessageAndPlace:
     schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "pattern" and error.validator_value == r"\S":
+        return "must hold more than spaces", ()
     if schema.get("format") in ("date", "partial-date"):
         wanted = "YYYY-MM-DD" if schema.get("format") == "date" else "YYYY-MM-DD, YYYY-MM or YYYY"
         return f"'{error.instance}' is not a valid date ({wanted})", ()

@@ -29,6 +29,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
+from kb.data.schemas import SchemaError
 from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker
 from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
@@ -85,13 +86,14 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         data_root = Path(config.config_file_path).resolve().parent / config.extra.get("data_dir", "data")
         try:
             knowledge_base = load_knowledge_base(data_root)
-        except DataError as exc:
-            message = f"the data has {len(exc.problems)} error(s):\n{exc}"
+        except (DataError, SchemaError) as exc:
+            problems = exc.problems if isinstance(exc, DataError) else [exc.problem]
+            message = f"the data has {len(problems)} error(s):\n" + "\n".join(map(str, problems))
             if self.command != "serve" or self.last_good is None:
                 raise PluginError(message) from None
             # Printed, not logged: strict mode would turn a logged warning into a failed rebuild.
             print(f"{message}\nStill showing the last good version; fix the file and save again.", file=sys.stderr)
-            return self.last_good, exc.problems
+            return self.last_good, problems
         if self.command == "serve":
             self.last_good = knowledge_base
         return knowledge_base, []
