@@ -10,7 +10,7 @@ from pathlib import Path
 
 # Line breaks and other control characters, which would split one problem over several lines (or forge a
 # second, valid-looking one), and the invisible formatting characters that could disguise a value.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def one_line(text: str) -> str:

@@ -138,8 +138,9 @@ def _link_problems(target: str, *, image: bool) -> Iterator[str]:
 # --- every string -------------------------------------------------------------------------------------------
 
 # C0 and C1 control characters but the line feed (a text's line breaks), and invisible formatting characters
-# (zero-width spaces and joiners, bidirectional overrides, the byte-order mark) that can disguise a name or id.
-_HIDDEN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# (zero-width spaces and joiners, line and paragraph separators, bidirectional overrides, the byte-order mark)
+# that can disguise a name or id.
+_HIDDEN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def character_problem(text: str) -> str | None:

@@ -18,6 +18,7 @@ _ATTRIBUTE = re.compile(r"""\s(?:href|src|action|formaction|srcset|xlink:href)\s
                         re.IGNORECASE)
 _DROPPED = re.compile(r"[\t\n\r]")  # browsers remove these anywhere in a URL
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_TRIMMED = "".join(map(chr, range(0x21)))  # C0 control characters and the space, trimmed from both ends
 ALLOWED_SCHEMES = {"https", "http"}
 
 
@@ -30,7 +31,7 @@ def unsafe_addresses(page_html: str) -> list[str]:
     found = []
     for match in _ATTRIBUTE.finditer(page_html):
         raw = match.group(1)
-        value = _DROPPED.sub("", html.unescape(raw[1:-1] if raw[:1] in "\"'" else raw)).strip("\x00- ")
+        value = _DROPPED.sub("", html.unescape(raw[1:-1] if raw[:1] in "\"'" else raw)).strip(_TRIMMED)
         scheme = _SCHEME.match(value)
         if scheme and scheme.group(1).lower() not in ALLOWED_SCHEMES:
             found.append(value)
