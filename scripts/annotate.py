@@ -5,7 +5,8 @@ Two inputs, both read from standard input::
     kb validate --strict --format json | python scripts/annotate.py validation
     kb build --strict 2>&1 | python scripts/annotate.py lines
 
-``validation`` reads the validator's JSON and prints one ``PATH:LINE:COL: severity: MESSAGE`` line per problem.
+``validation`` reads the validator's JSON and prints one ``PATH:LINE:COL: severity: MESSAGE [code] (hint: …)`` line
+per problem.
 A warning stays a warning (``::warning``) even when ``--strict`` made it fail the check, so a stale review shows
 as what it is; the exit code is 1 when the validator said the data is not ok.
 
@@ -70,9 +71,10 @@ def validation_lines(result: dict, *, github: bool) -> Iterable[tuple[str, str]]
     problems = sorted([*result.get("errors", []), *result.get("warnings", [])],
                       key=lambda p: (p["severity"] != "error", p["path"], p["line"], p["column"]))
     for p in problems:
-        yield "log", f"{p['path']}:{p['line']}:{p['column']}: {p['severity']}: {p['message']}"
+        advice = (f" [{p['code']}]" if p.get("code") else "") + (f" (hint: {p['hint']})" if p.get("hint") else "")
+        yield "log", f"{p['path']}:{p['line']}:{p['column']}: {p['severity']}: {p['message']}{advice}"
         if github:
-            yield "command", annotation(p["severity"], p["message"], path=p["path"], line=p["line"],
+            yield "command", annotation(p["severity"], p["message"] + advice, path=p["path"], line=p["line"],
                                         column=p["column"], title="kb validate")
     errors = sum(p["severity"] == "error" for p in problems)
     yield "log", (f"kb validate: {errors} error(s), {len(problems) - errors} warning(s); "

@@ -88,8 +88,8 @@ def collect_links(document: Document) -> dict[str, Link]:
             continue
         for label, url in Source(source_id, data).links:
             name = next((f for prefix, f in field_of_label.items() if label.startswith(prefix)), "url")
-            problem = document.problem((source_id, name), "")
-            links.setdefault(url, Link(url)).cited_as.append((source_id, label, problem.line, problem.column))
+            line, column = document.where((source_id, name))
+            links.setdefault(url, Link(url)).cited_as.append((source_id, label, line, column))
     return links
 
 

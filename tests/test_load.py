@@ -18,7 +18,7 @@ def only_problem(tmp_path: Path, content: bytes) -> str:
     document, problems = load_bytes(tmp_path, content)
     assert document is None
     assert len(problems) == 1
-    return str(problems[0]).split(":", 1)[1]  # drop the path, keep LINE:COL: error: MESSAGE
+    return problems[0].headline.split(":", 1)[1]  # drop the path, keep LINE:COL: error: MESSAGE
 
 
 def test_plain_scalars_follow_yaml_1_2_so_dates_and_no_stay_text(tmp_path):

@@ -71,8 +71,8 @@ def command_build(args: argparse.Namespace) -> int:
     try:
         build_site(args.config, args.site_dir, strict=args.strict)
     except BuildFailed as exc:
-        print(f"{args.config}:1:1: error: the site build failed: {one_line(str(exc))}; the previous site is "
-              "unchanged", file=sys.stderr)
+        print(Problem(str(args.config), 1, 1, f"the site build failed: {one_line(str(exc))}; the previous site is "
+                      "unchanged", code="build-failed"), file=sys.stderr)
         return 1
     print(f"site built in {args.site_dir}/", file=sys.stderr)
     return 0

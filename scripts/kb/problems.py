@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from kb.codes import RULES
 
 # Line breaks and other control characters, which would split one problem over several lines (or forge a
 # second, valid-looking one), and the invisible formatting characters that could disguise a value.
@@ -20,15 +23,29 @@ def one_line(text: str) -> str:
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """An error or warning pinned to a position in a data file (line and column are 1-based)."""
+    """An error or warning pinned to a position in a data file (line and column are 1-based), with its rule
+    code (one of :data:`kb.codes.RULES`) and a hint; the code's own hint when none is given."""
 
     path: str
     line: int
     column: int
     message: str
     severity: str = "error"
+    code: str = field(default="", kw_only=True)
+    hint: str = field(default="", kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.code not in RULES:
+            raise ValueError(f"unknown rule code {self.code!r}: add it to kb.codes.RULES and docs/rules.md")
+        if not self.hint:
+            object.__setattr__(self, "hint", RULES[self.code].hint)
 
     def __str__(self) -> str:
+        return f"{self.headline} [{self.code}] (hint: {one_line(self.hint)})"
+
+    @property
+    def headline(self) -> str:
+        """``PATH:LINE:COL: severity: MESSAGE``, without the code and the hint."""
         return f"{one_line(self.path)}:{self.line}:{self.column}: {self.severity}: {one_line(self.message)}"
 
     @property
@@ -36,7 +53,7 @@ class Problem:
         return self.severity == "error"
 
     def as_error(self) -> Problem:
-        return Problem(self.path, self.line, self.column, self.message, "error")
+        return dataclasses.replace(self, severity="error")
 
 
 class DataError(Exception):
@@ -65,3 +82,21 @@ def _display_folder(cwd: str, folder: str) -> str | None:
             relative = str(candidate.relative_to(real_cwd))
             return "" if relative == "." else relative
     return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found in one value, before validation pins it to a position in the file: the rule code, the
+    message, a hint of its own (else the code's), and the spot inside the value to point at, when the value is a
+    long text: the ``nth`` (from 0) occurrence of ``spot`` in it, e.g. a mistyped citation."""
+
+    code: str
+    message: str
+    hint: str = ""
+    spot: str | None = None
+    nth: int = 0
+
+    @classmethod
+    def at(cls, code: str, message: str, text: str, start: int, spot: str, hint: str = "") -> Finding:
+        """A finding pointing at ``spot``, found at character ``start`` of ``text``."""
+        return cls(code, message, hint, spot, text.count(spot, 0, start))

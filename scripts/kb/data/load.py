@@ -8,6 +8,7 @@ Every problem becomes a :class:`~kb.problems.Problem`; nothing here raises on ba
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import math
 import os
@@ -18,6 +19,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from kb.data.indentation import INDENTATION_ERRORS, MISSING_COLON, line_without_colon, misindented_line
 from kb.problems import Problem, display_path
 
 # libyaml's C parser is several times faster; the pure-Python one gives the same events.
@@ -53,6 +55,7 @@ class Document:
     positions: dict[JsonPath, Position] = field(default_factory=dict)
     first_line: str = ""
     text: str = ""
+    _line_starts: list[int] = field(default_factory=list, init=False, repr=False)
 
     def position(self, path: JsonPath) -> Position | None:
         """Where the node for ``path`` starts (None if there is no such node)."""
@@ -62,21 +65,58 @@ class Document:
     def shown_path(self) -> str:
         return display_path(self.path)
 
-    def problem(self, path: JsonPath, message: str, *, at_key: bool = False, severity: str = "error") -> Problem:
-        """A problem located at the node for ``path`` (or its key), falling back to the nearest parent."""
+    def where(self, path: JsonPath, *, at_key: bool = False) -> tuple[int, int]:
+        """The line and column of the node for ``path`` (or its key), falling back to the nearest parent."""
         for depth in range(len(path), -1, -1):
             position = self.position(path[:depth])
             if position is None:
                 continue
             if at_key and depth == len(path) and position.key_line is not None:
-                return Problem(self.shown_path, position.key_line, position.key_column or 1, message, severity)
-            return Problem(self.shown_path, position.line, position.column, message, severity)
-        return Problem(self.shown_path, 1, 1, message, severity)
+                return position.key_line, position.key_column or 1
+            return position.line, position.column
+        return 1, 1
+
+    def problem(self, path: JsonPath, message: str, *, code: str, hint: str = "", at_key: bool = False,
+                severity: str = "error", spot: str | None = None, nth: int = 0) -> Problem:
+        """A problem located at the node for ``path`` (or its key); with ``spot``, at the ``nth`` occurrence of
+        that text inside the node's value (a typo in a long text), when the file holds it as written."""
+        line, column = self.where(path, at_key=at_key)
+        if spot:
+            line, column = self._inside_value(line, column, spot, nth) or (line, column)
+        return Problem(self.shown_path, line, column, message, severity, code=code, hint=hint)
+
+    def _inside_value(self, line: int, column: int, spot: str, nth: int) -> tuple[int, int] | None:
+        """Where the ``nth`` occurrence of ``spot`` after (line, column) is, if it comes before the next node."""
+        starts = self._line_offsets()
+        if line > len(starts):
+            return None
+        begin = starts[line - 1] + column - 1
+        end = min((offset for offset in self._node_offsets() if offset > begin), default=len(self.text))
+        index = self.text.find(spot, begin, end)
+        for _ in range(nth):
+            index = self.text.find(spot, index + len(spot), end) if index >= 0 else -1
+        if index < 0:
+            return None
+        line_index = bisect.bisect_right(starts, index) - 1
+        return line_index + 1, index - starts[line_index] + 1
+
+    def _line_offsets(self) -> list[int]:
+        """The offset where each line starts, counting line breaks as the YAML parser does."""
+        if not self._line_starts:
+            self._line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(self.text))]
+        return self._line_starts
+
+    def _node_offsets(self) -> list[int]:
+        starts = self._line_offsets()
+        return [starts[p.line - 1] + p.column - 1 for p in self.positions.values() if p.line <= len(starts)]
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 class _Invalid(Exception):
-    def __init__(self, line: int, column: int, message: str):
-        self.line, self.column, self.message = line, column, message
+    def __init__(self, line: int, column: int, message: str, code: str):
+        self.line, self.column, self.message, self.code = line, column, message, code
 
 
 def _mark(event: yaml.Event) -> tuple[int, int]:
@@ -110,10 +150,10 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     if len(text) > MAX_NUMBER_CHARACTERS and text[:1] in _MAYBE_NUMBER and (_INT.fullmatch(text) or
                                                                           _FLOAT.fullmatch(text)):
         raise _Invalid(*_mark(event), f"number of {len(text)} characters; numbers are limited to "
-                                      f"{MAX_NUMBER_CHARACTERS} (quote it if it is meant as text)")
+                                      f"{MAX_NUMBER_CHARACTERS} (quote it if it is meant as text)", "number-too-large")
     value = _resolve_plain(text)
     if isinstance(value, float) and not math.isfinite(value):
-        raise _Invalid(*_mark(event), f"number {text} is too large to be stored")
+        raise _Invalid(*_mark(event), f"number {text} is too large to be stored", "number-too-large")
     return value
 
 
@@ -134,19 +174,20 @@ class _TreeBuilder:
         try:
             return self._build_document()
         except StopIteration:  # the events ran out where the parser stopped
-            raise self.error or _Invalid(1, 1, "the YAML stream ended early") from None
+            raise self.error or _Invalid(1, 1, "the YAML stream ended early", "yaml-syntax") from None
 
     def _build_document(self) -> Any:
         if not isinstance(self.next_event(), yaml.StreamStartEvent):
-            raise _Invalid(1, 1, "not a YAML stream")
+            raise _Invalid(1, 1, "not a YAML stream", "yaml-syntax")
         event = self.next_event()
         if isinstance(event, yaml.StreamEndEvent):
-            raise _Invalid(1, 1, "file is empty; it must hold one YAML mapping")
+            raise _Invalid(1, 1, "file is empty; it must hold one YAML mapping", "empty-file")
         value = self.build_node(self.next_event(), (), 0)
         self.next_event()  # DocumentEndEvent
         event = self.next_event()
         if not isinstance(event, yaml.StreamEndEvent):
-            raise _Invalid(*_mark(event), "a data file holds one YAML document, found a second one")
+            raise _Invalid(*_mark(event), "a data file holds one YAML document, found a second one",
+                           "multiple-documents")
         return value
 
     @staticmethod
@@ -154,16 +195,17 @@ class _TreeBuilder:
         """Raise if the node is an alias, has an anchor or a tag, or is nested too deep."""
         if isinstance(event, _ALIAS):
             raise _Invalid(*_mark(event),
-                           f"YAML aliases are not allowed (found '*{event.anchor}'); write the value out")
+                           f"YAML aliases are not allowed (found '*{event.anchor}'); write the value out", "yaml-alias")
         if getattr(event, "anchor", None):
             raise _Invalid(*_mark(event),
-                           f"YAML anchors are not allowed (found '&{event.anchor}'); write the value out")
+                           f"YAML anchors are not allowed (found '&{event.anchor}'); write the value out", "yaml-alias")
         tag = getattr(event, "tag", None)
         if tag is not None:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            raise _Invalid(*_mark(event), f"YAML tags are not allowed (found '{shown}'); write plain values")
+            raise _Invalid(*_mark(event), f"YAML tags are not allowed (found '{shown}'); write plain values",
+                           "yaml-tag")
         if depth > MAX_DEPTH:
-            raise _Invalid(*_mark(event), f"nesting deeper than {MAX_DEPTH} levels")
+            raise _Invalid(*_mark(event), f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
 
     def build_node(self, event: yaml.Event, path: JsonPath, depth: int, key_line: int | None = None,
                    key_column: int | None = None) -> Any:
@@ -181,7 +223,7 @@ class _TreeBuilder:
             return items
         if kind is _MAPPING:
             return self.build_mapping(path, depth)
-        raise _Invalid(*_mark(event), f"unexpected YAML construct {type(event).__name__}")
+        raise _Invalid(*_mark(event), f"unexpected YAML construct {type(event).__name__}", "yaml-syntax")
 
     def build_mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
@@ -190,12 +232,12 @@ class _TreeBuilder:
             if kind is _ALIAS or event.anchor is not None or event.tag is not None or depth + 1 > MAX_DEPTH:
                 self.refuse(event, depth + 1)
             if kind is not _SCALAR:
-                raise _Invalid(*_mark(event), "mapping keys must be plain text")
+                raise _Invalid(*_mark(event), "mapping keys must be plain text", "key-not-text")
             key = event.value
             if event.implicit[0] and not isinstance(_resolve_plain(key), str):
-                raise _Invalid(*_mark(event), f"mapping key '{key}' must be text; quote it")
+                raise _Invalid(*_mark(event), f"mapping key '{key}' must be text; quote it", "key-not-text")
             if key in mapping:
-                raise _Invalid(*_mark(event), f"duplicate key '{key}'")
+                raise _Invalid(*_mark(event), f"duplicate key '{key}'", "duplicate-key")
             key_line, key_column = _mark(event)
             mapping[key] = self.build_node(self.next_event(), (*path, key), depth + 1, key_line, key_column)
         return mapping
@@ -239,9 +281,15 @@ def _tab_problems(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _syntax_problem(exc: yaml.YAMLError, text: str) -> tuple[int, int, str]:
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> Located:
+    """Where the parser stopped and why; for a line indented to the wrong column or a key without its colon,
+    that line (often one before the parser's) in the curator's words."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is not None:
+        better = _layout_mistake(problem, text, mark.line + 1)
+        if better is not None:
+            return better
     context = getattr(exc, "context", None)
     context_mark = getattr(exc, "context_mark", None)
     if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
@@ -249,15 +297,27 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> tuple[int, int, str]:
         context += f" started at line {context_mark.line + 1}, column {context_mark.column + 1}"
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     if mark is not None:
-        return mark.line + 1, mark.column + 1, message
+        return mark.line + 1, mark.column + 1, message, "yaml-syntax"
     if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
         # The reader gives an offset (in characters or UTF-8 bytes, depending on the parser), not a mark:
         # locate the refused character itself, the first of its kind in the text.
         index = text.find(chr(exc.character))
         if index >= 0:
             line_start = text.rfind("\n", 0, index) + 1
-            return text.count("\n", 0, index) + 1, index - line_start + 1, message
-    return 1, 1, message
+            return text.count("\n", 0, index) + 1, index - line_start + 1, message, "yaml-syntax"
+    return 1, 1, message, "yaml-syntax"
+
+
+def _layout_mistake(problem: str, text: str, error_line: int) -> Located | None:
+    if any(words in problem for words in INDENTATION_ERRORS):
+        mistake = misindented_line(text, error_line)
+        if mistake is not None:
+            return mistake.line, mistake.column, mistake.message, "yaml-indentation"
+    if MISSING_COLON in problem:
+        mistake = line_without_colon(text, error_line)
+        if mistake is not None:
+            return mistake.line, mistake.column, mistake.message, "yaml-syntax"
+    return None
 
 
 def load_document(path: Path, data_root: Path | None = None) -> tuple[Document | None, list[Problem]]:
@@ -265,24 +325,26 @@ def load_document(path: Path, data_root: Path | None = None) -> tuple[Document |
     shown = display_path(path)
     text, problems = _read_text(path, data_root)
     if text is None:
-        return None, [Problem(shown, line, column, message) for line, column, message in problems]
+        return None, [Problem(shown, line, column, message, code=code) for line, column, message, code in problems]
     builder = _TreeBuilder(*_events(text))
     try:
         data = builder.build_document()
     except _Invalid as exc:
-        return None, [Problem(shown, exc.line, exc.column, exc.message)]
+        return None, [Problem(shown, exc.line, exc.column, exc.message, code=exc.code)]
     except yaml.YAMLError as exc:
-        return None, [Problem(shown, *_syntax_problem(exc, text))]
+        line, column, message, code = _syntax_problem(exc, text)
+        return None, [Problem(shown, line, column, message, code=code)]
     except RecursionError:
-        return None, [Problem(shown, 1, 1, f"nesting deeper than {MAX_DEPTH} levels")]
+        return None, [Problem(shown, 1, 1, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")]
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
-        return None, [Problem(shown, 1, 1, f"a data file must hold a YAML mapping (key: value pairs), found {kind}")]
+        return None, [Problem(shown, 1, 1, f"a data file must hold a YAML mapping (key: value pairs), found {kind}",
+                              code="empty-file" if data is None else "not-a-mapping")]
     first_line = text.splitlines()[0] if text else ""  # any line ending: \n, \r\n or a lone \r
     return Document(path, data, builder.positions, first_line, text), []
 
 
-Located = tuple[int, int, str]  # line, column, message
+Located = tuple[int, int, str, str]  # line, column, message, rule code
 
 
 def _read_text(path: Path, data_root: Path | None) -> tuple[str | None, list[Located]]:
@@ -292,22 +354,24 @@ def _read_text(path: Path, data_root: Path | None) -> tuple[str | None, list[Loc
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):  # a missing target or a loop (RuntimeError before Python 3.13)
-            return None, [(1, 1, "symbolic link cannot be followed (it points nowhere, to itself or forms a loop)")]
+            return None, [(1, 1, "symbolic link cannot be followed (it points nowhere, to itself or forms a loop)",
+                           "symlink")]
         if not target.is_relative_to(data_root.resolve()):
-            return None, [(1, 1, f"symbolic link points outside the data folder (to {target})")]
+            return None, [(1, 1, f"symbolic link points outside the data folder (to {target})", "symlink")]
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, [(1, 1, f"file is {size} bytes; data files are limited to {MAX_FILE_BYTES} bytes")]
+            return None, [(1, 1, f"file is {size} bytes; data files are limited to {MAX_FILE_BYTES} bytes",
+                           "file-too-large")]
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [(1, 1, f"cannot read file: {exc.strerror}")]
+        return None, [(1, 1, f"cannot read file: {exc.strerror}", "unreadable-file")]
     text, bad_bytes = _decode(raw)
     if text is None:
-        return None, [bad_bytes] if bad_bytes else []
+        return None, [(*bad_bytes, "encoding")] if bad_bytes else []
     tabs = _tab_problems(text)
-    return (None, [(line, column, "tab character in indentation; indent with spaces") for line, column in tabs]) \
-        if tabs else (text, [])
+    return (None, [(line, column, "tab character in indentation; indent with spaces", "tab-indentation")
+                   for line, column in tabs]) if tabs else (text, [])
 
 
 def find_data_files(data_root: Path, directories: list[str], files: list[str]) -> tuple[list[Path], list[Problem]]:
@@ -321,19 +385,22 @@ def find_data_files(data_root: Path, directories: list[str], files: list[str]) -
         folder = data_root / directory
         if folder.exists() and not folder.is_dir():
             problems.append(Problem(display_path(folder), 1, 1, f"'{directory}' must be a folder of .yaml files "
-                                                                "(one per entity), not a file"))
+                                                                "(one per entity), not a file",
+                                    code="folder-is-a-file"))
             continue
         for root, subdirs, names in os.walk(folder):
             for sub in sorted(subdirs):
                 problems.append(Problem(display_path(Path(root) / sub), 1, 1,
-                                        f"unexpected folder; '{directory}/' holds one .yaml file per entity"))
+                                        f"unexpected folder; '{directory}/' holds one .yaml file per entity",
+                                        code="unexpected-folder"))
             subdirs.clear()
             for name in sorted(names):
                 path = Path(root) / name
                 if name.endswith(".yaml"):
                     found.append(path)
                 elif name.endswith(".yml"):
-                    problems.append(Problem(display_path(path), 1, 1, "rename to .yaml; .yml files are ignored"))
+                    problems.append(Problem(display_path(path), 1, 1, "rename to .yaml; .yml files are ignored",
+                                            code="yml-extension"))
     return found, problems
 
 

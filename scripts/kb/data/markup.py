@@ -57,24 +57,25 @@ def link_labels_only(text: str) -> str:
     return LINK.sub(lambda match: match.group("label"), text) if "](" in text else text
 
 
-def markup_problems(text: str) -> list[str]:
+def markup_problems(text: str) -> list[tuple[str, str]]:
     """Why Python-Markdown would make of ``text`` more than the subset allows, or other links than the
-    renderer sees; nothing if the text is fine."""
+    renderer sees, as (rule code, message) pairs; nothing if the text is fine."""
     if not _needs_parsing(text):
         return []
     elements = _Elements()
     elements.feed(_parser().reset().convert(escape_html(text)))
-    problems = [f"{_ELEMENT_NAMES.get(tag, f'<{tag}> elements')} are not allowed in text"
+    problems = [("image" if tag == "img" else "markup-not-allowed",
+                 f"{_ELEMENT_NAMES.get(tag, f'<{tag}> elements')} are not allowed in text")
                 for tag in dict.fromkeys(elements.tags) if tag not in _ALLOWED_ELEMENTS]
     expected = [match.group("target") for match in links_in(text) if not match.group("image")]
     if elements.links != expected and not problems:
         unseen = [href for href in elements.links if href not in expected]
         unsafe = [href for href in unseen if not href.startswith(("https://", ENTITY_PREFIX))]
-        problems.append(f"link target '{unsafe[0]}' is not allowed; links in text go to https://… pages or to "
-                        "entities as id:entity-id" if unsafe else
-                        "a link is written in a form the site cannot check (brackets or a line break inside "
-                        "the link, or a reference definition '[x]: …'); write [text](https://…) or "
-                        "[text](id:entity-id) with no brackets in the text")
+        problems.append(("unsafe-link", f"link target '{unsafe[0]}' is not allowed; links in text go to https://… "
+                                        "pages or to entities as id:entity-id") if unsafe else
+                        ("unclear-link", "a link is written in a form the site cannot check (brackets or a line "
+                                         "break inside the link, or a reference definition '[x]: …'); write "
+                                         "[text](https://…) or [text](id:entity-id) with no brackets in the text"))
     return problems
 
 

@@ -27,10 +27,10 @@ _TYPE_KEYS = ("x-type", "x-plural", "x-directory", "title")
 
 
 class SchemaError(Exception):
-    """A schema file (or the schema folder) cannot be used: printed as ``PATH:LINE:COL: error: MESSAGE``."""
+    """A schema file (or the schema folder, or the data folder) cannot be used: printed as one problem line."""
 
-    def __init__(self, path: Path | str, message: str, line: int = 1, column: int = 1):
-        self.problem = Problem(display_path(Path(path)), line, column, message)
+    def __init__(self, path: Path | str, message: str, line: int = 1, column: int = 1, *, code: str = "schema-file"):
+        self.problem = Problem(display_path(Path(path)), line, column, message, code=code)
         super().__init__(str(self.problem))
 
 

@@ -2,10 +2,14 @@
 
 1. classify: which file is which entity (by its folder and name) or collection (by its name);
 2. schema: each file against its JSON Schema in ``data/schema/`` (the shape of the data);
-3. rules: what a schema cannot say (:mod:`kb.data.rules`), where the schema's custom keywords mark it, and
-   for every file.
+3. rules: what a schema cannot say (:mod:`kb.data.rules`), first what each file says on its own (where the
+   schema's custom keywords mark it, and for every file), then across files: every reference resolves, and
+   the plausibility warnings that compare two files.
 
-Every problem, whatever its kind, is a ``PATH:LINE:COL: error: MESSAGE`` line pinned to the node at fault.
+Steps 1 to 3's first half look at one file at a time (:func:`check_file`), so ``kb validate FILE…`` checks only
+the files given (:func:`check_files`) and ``kb serve`` checks again only the files that changed
+(:class:`FileChecks`). Every problem, whatever its kind, is a ``PATH:LINE:COL: severity: MESSAGE [code] (hint: …)``
+line pinned to the node at fault.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,13 +28,14 @@ from jsonschema import ValidationError
 
 from kb import clock
 from kb.data import rules
-from kb.data.load import Document, JsonPath, find_data_files, load_documents
+from kb.data.load import Document, JsonPath, find_data_files, load_document
 from kb.data.schemas import SchemaError, Schemas, load_schemas
-from kb.problems import Problem, display_path
+from kb.problems import Finding, Problem, display_path
 
 ID_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
 # An entity's page is <type folder>/<id>.md: this id would take the place of the page listing the type.
 RESERVED_IDS = {"index": "it names the page that lists every entity of a type"}
+PLACEHOLDER = "TODO"
 
 
 class Reference(NamedTuple):
@@ -39,6 +45,19 @@ class Reference(NamedTuple):
     path: JsonPath
     target: str
     target_type: str
+
+
+@dataclass
+class FileCheck:
+    """What one file says on its own: what it is, its document (None if it could not be read), its problems, and
+    the references it makes (checked against every id afterwards)."""
+
+    path: Path
+    kind: str  # "entity", "collection", "rejected" (a name that cannot be an id) or "other"
+    name: str | None  # the entity type's name, or the collection file's name
+    document: Document | None
+    problems: list[Problem] = field(default_factory=list)
+    references: list[tuple[JsonPath, rules.TextReference]] = field(default_factory=list)
 
 
 @dataclass
@@ -52,19 +71,53 @@ class ValidationResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def check_data(data_root: Path, today: dt.date | None = None) -> ValidationResult:
-    """Find, load and validate everything under ``data_root``. Raises SchemaError if the schemas are unusable."""
-    schemas = load_schemas(_schema_folder(data_root))
+FileChecker = Callable[[Path, Path, Schemas, dt.date], FileCheck]
+
+
+def check_data(data_root: Path, today: dt.date | None = None, *, checks: FileChecks | None = None
+               ) -> ValidationResult:
+    """Find, load and validate everything under ``data_root``. Raises SchemaError if the schemas are unusable.
+    With ``checks``, the files that did not change since it last saw them are not checked again."""
+    folder = _schema_folder(data_root)
+    schemas = checks.schemas(folder) if checks else load_schemas(folder)
     directories = [t.directory for t in schemas.entity_types.values()]
     paths, problems = find_data_files(data_root, directories, list(schemas.collection_files))
     problems += _undeclared_folders(data_root, directories)
-    documents, unreadable, load_problems = load_documents(paths, data_root)
-    result = validate_documents(documents, unreadable, data_root, schemas, today or clock.today())
-    result.problems = sorted(set(problems + load_problems + result.problems))
+    check: FileChecker = checks.check if checks else check_file
+    today = today or clock.today()
+    result = combine([check(path, data_root, schemas, today) for path in paths], data_root, schemas)
+    result.problems = sorted(set(problems + result.problems))
     return result
 
 
+def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = None) -> list[Problem]:
+    """The problems of the given files only, with the ids the other files define (from their names and the
+    bibliography's keys, without checking those files) and the trials their figures refer to."""
+    schemas = load_schemas(_schema_folder(data_root))
+    today = today or clock.today()
+    root = Path(os.path.abspath(data_root))
+    problems: list[Problem] = []
+    checks = []
+    for path in (Path(os.path.abspath(file)) for file in files):
+        if not path.is_relative_to(root):
+            problems.append(Problem(display_path(path), 1, 1, f"not inside the data folder {display_path(root)}",
+                                    code="misplaced-file"))
+        else:
+            checks.append(check_file(path, root, schemas, today))
+    ids = _listed_ids(root, schemas, checks)
+    trials = _TrialFiles(root, schemas)
+    for check in checks:
+        problems += check.problems + _duplicate_of_listed(check, root, schemas)
+        problems += _reference_problems(check, ids)
+        if check.kind == "entity" and check.document is not None:
+            own = check.path.stem if check.name == "trial" else None
+            problems += rules.trial_plausibility_problems(check.document, own, trials.data)
+    return sorted(set(problems))
+
+
 def _schema_folder(data_root: Path) -> Path:
+    if not data_root.is_dir():
+        raise SchemaError(data_root, "the data folder is missing", code="missing-data-folder")
     folder = data_root / "schema"
     if folder.exists() and not folder.resolve().is_relative_to(data_root.resolve()):
         raise SchemaError(folder, "the schema folder is a link to a folder outside the data folder")
@@ -73,69 +126,131 @@ def _schema_folder(data_root: Path) -> Path:
 
 def _undeclared_folders(data_root: Path, directories: list[str]) -> list[Problem]:
     """Folders beside the type folders that no schema declares (a deleted schema, a misspelt folder)."""
-    if not data_root.is_dir():
-        return [Problem(display_path(data_root), 1, 1, "the data folder is missing")]
     return [Problem(display_path(folder), 1, 1, f"folder '{folder.name}' is not an entity type: no schema in "
-                                                f"data/schema/ declares x-directory: {folder.name}")
+                                                f"data/schema/ declares x-directory: {folder.name}",
+                    code="unexpected-folder")
             for folder in sorted(data_root.iterdir())
             if folder.is_dir() and folder.name not in {*directories, "schema"} and not folder.name.startswith(".")]
 
 
-def validate_documents(documents: list[Document], unreadable: list[Path], data_root: Path, schemas: Schemas,
-                       today: dt.date) -> ValidationResult:
-    """Check every document: classify, schema, rules."""
+# --- One file on its own: classify, schema, its own rules ----------------------------------------------------
+
+def check_file(path: Path, data_root: Path, schemas: Schemas, today: dt.date) -> FileCheck:
+    """Load one file and check everything it says on its own."""
+    document, problems = load_document(path, data_root)
+    kind, name = classify(path, data_root, schemas)
+    check = FileCheck(path, kind, name, document, problems)
+    if document is None:
+        return check
+    if kind == "other":
+        check.problems.append(document.problem((), "this file is not part of any entity type's folder",
+                                               code="misplaced-file"))
+        return check
+    if kind == "entity":
+        id_problem = _id_problem(path.stem)
+        if id_problem:
+            check.kind = "rejected"
+            check.problems.append(document.problem((), id_problem[1], code=id_problem[0]))
+            return check
+    _check_content(check, document, schemas, today)
+    return check
+
+
+def classify(path: Path, data_root: Path, schemas: Schemas) -> tuple[str, str | None]:
+    """("collection", file name), ("entity", type name) or ("other", None), by where the file is."""
+    relative = path.relative_to(data_root).parts
+    if len(relative) == 1 and relative[0] in schemas.collection_files:
+        return "collection", relative[0]
+    if len(relative) == 2:
+        for entity_type in schemas.entity_types.values():
+            if entity_type.directory == relative[0]:
+                return "entity", entity_type.name
+    return "other", None
+
+
+def _id_problem(entity_id: str) -> tuple[str, str] | None:
+    if not re.fullmatch(ID_PATTERN, entity_id):
+        return "invalid-id", (f"file name '{entity_id}' is not a valid id: use lower-case letters, digits and single "
+                              "hyphens (kebab-case)")
+    if entity_id in RESERVED_IDS:
+        return "reserved-id", f"file name '{entity_id}' cannot be an id: {RESERVED_IDS[entity_id]}; rename the file"
+    return None
+
+
+def _check_content(check: FileCheck, document: Document, schemas: Schemas, today: dt.date) -> None:
+    if check.kind == "entity":
+        schema_file = schemas.entity_types[check.name or ""].schema_file
+        schema_line = f"../schema/{schema_file}"
+    else:
+        schema_file = schemas.collection_files[check.name or ""]
+        schema_line = f"schema/{schema_file}"
+    check.problems += schema_problems(document, schemas, schema_file)
+    found, check.references = own_rule_problems(document, schemas.inlined[schema_file], today)
+    check.problems += found
+    if check.kind == "entity":
+        check.problems += rules.table_problems(document)
+        check.problems += rules.review_problems(document, today)
+        check.problems += rules.own_plausibility_problems(document, is_trial=check.name == "trial")
+    check.problems += rules.first_line_problems(document, schema_line)
+
+
+# --- Across files: ids, references, plausibility --------------------------------------------------------------
+
+def combine(checks: list[FileCheck], data_root: Path, schemas: Schemas) -> ValidationResult:
+    """Every file's own checks, plus what needs them all: unique ids, references that resolve, the plausibility
+    warnings that compare two files."""
     result = ValidationResult(schemas)
-    classify(documents, data_root, schemas, result)
+    accepted: dict[str, FileCheck] = {}
+    for check in checks:
+        _accept(check, result, accepted)
+    unreadable = [check.path for check in checks if check.document is None]
     ids = _id_index(result, unreadable, data_root, schemas)
-    for file_name, document in sorted(result.collections.items()):
-        schema_file = schemas.collection_files[file_name]
-        result.problems += schema_problems(document, schemas, schema_file)
-        result.problems += rule_problems(document, schemas.inlined[schema_file], ids, today)[0]
-        result.problems += rules.first_line_problems(document, f"schema/{schema_file}")
-    for entity_id, (type_name, document) in sorted(result.entities.items()):
-        schema_file = schemas.entity_types[type_name].schema_file
-        result.problems += schema_problems(document, schemas, schema_file)
-        found, references = rule_problems(document, schemas.inlined[schema_file], ids, today)
-        result.problems += found
-        result.problems += rules.table_problems(document)
-        result.problems += rules.review_problems(document, today)
-        result.problems += rules.first_line_problems(document, f"../schema/{schema_file}")
-        result.references += dict.fromkeys(Reference(entity_id, *reference) for reference in references)
+    for check in sorted((c for c in checks if c.kind == "collection" and c.document is not None),
+                        key=lambda c: c.path.name):
+        result.problems += _reference_problems(check, ids)
+
+    def trial_data(trial_id: str) -> dict[str, Any] | None:
+        entry = result.entities.get(trial_id)
+        return entry[1].data if entry and entry[0] == "trial" else None
+
+    for entity_id, check in sorted(accepted.items()):
+        assert check.document is not None
+        result.problems += _reference_problems(check, ids)
+        result.references += dict.fromkeys(Reference(entity_id, path, ref.target, ref.target_type)
+                                           for path, ref in check.references)
+        own = entity_id if check.name == "trial" else None
+        result.problems += rules.trial_plausibility_problems(check.document, own, trial_data)
     result.problems += _skipped_note(ids, unreadable)
     return result
 
 
-# --- 1. Classify --------------------------------------------------------------------------------------------
-
-def classify(documents: list[Document], data_root: Path, schemas: Schemas, result: ValidationResult) -> None:
-    """Sort the documents into entities (by folder; the file name is the id) and collection files."""
-    by_directory = {t.directory: t for t in schemas.entity_types.values()}
-    for document in documents:
-        relative = document.path.relative_to(data_root).parts
-        if len(relative) == 1 and relative[0] in schemas.collection_files:
-            result.collections[relative[0]] = document
-            continue
-        entity_type = by_directory.get(relative[0]) if len(relative) == 2 else None
-        problem = _id_problem(document, result) if entity_type else \
-            "this file is not part of any entity type's folder"
-        if problem:
-            result.problems.append(document.problem((), problem))
-        else:
-            assert entity_type is not None
-            result.entities[document.path.stem] = (entity_type.name, document)
+def _accept(check: FileCheck, result: ValidationResult, accepted: dict[str, FileCheck]) -> None:
+    """Take one file's check into the result: its document and its problems, unless its id is taken."""
+    document = check.document
+    if document is not None and check.kind == "collection":
+        result.collections[check.path.name] = document
+    elif document is not None and check.kind == "entity":
+        entity_id = check.path.stem
+        if entity_id in result.entities:
+            other = result.entities[entity_id][1].shown_path
+            result.problems.append(document.problem((), f"id '{entity_id}' is already used by {other}; ids are "
+                                                        "unique across all entity types", code="duplicate-id"))
+            return
+        result.entities[entity_id] = (check.name or "", document)
+        accepted[entity_id] = check
+    result.problems += check.problems
 
 
-def _id_problem(document: Document, result: ValidationResult) -> str | None:
-    entity_id = document.path.stem
-    if not re.fullmatch(ID_PATTERN, entity_id):
-        return (f"file name '{entity_id}' is not a valid id: use lower-case letters, digits and single hyphens "
-                "(kebab-case)")
-    if entity_id in RESERVED_IDS:
-        return f"file name '{entity_id}' cannot be an id: {RESERVED_IDS[entity_id]}; rename the file"
-    if entity_id in result.entities:
-        other = result.entities[entity_id][1].shown_path
-        return f"id '{entity_id}' is already used by {other}; ids are unique across all entity types"
-    return None
+def _reference_problems(check: FileCheck, ids: rules.IdIndex) -> list[Problem]:
+    """Each reference the file makes that does not resolve, pinned to the id as written."""
+    problems = []
+    document = check.document
+    for path, reference in check.references if document is not None else ():
+        finding = rules.reference_problem(ids, reference.target, reference.target_type)
+        if finding is not None:
+            problems.append(document.problem(path, f"{_where(path)}{finding.message}", code=finding.code,
+                                             hint=finding.hint, spot=reference.spot, nth=reference.nth))
+    return problems
 
 
 def _id_index(result: ValidationResult, unreadable: list[Path], data_root: Path, schemas: Schemas) -> rules.IdIndex:
@@ -150,7 +265,8 @@ def _id_index(result: ValidationResult, unreadable: list[Path], data_root: Path,
         ids.sources_unreadable = True
     else:
         result.problems.append(Problem(display_path(data_root / "sources.yaml"), 1, 1, "the bibliography file is "
-                                       "missing; every [@source] citation and sources: list refers to it"))
+                                       "missing; every [@source] citation and sources: list refers to it",
+                                       code="missing-bibliography"))
         ids.sources_unreadable = True  # one problem is enough: citations are not reported one by one
     return ids
 
@@ -160,7 +276,102 @@ def _skipped_note(ids: rules.IdIndex, unreadable: list[Path]) -> list[Problem]:
         return []
     return [Problem(display_path(unreadable[0]), 1, 1, f"{ids.skipped} reference(s) to ids defined in files that "
                                                        "could not be read were not checked; fix those files first",
-                    "warning")]
+                    "warning", code="unchecked-references")]
+
+
+# --- The ids of files not checked (kb validate FILE…) ---------------------------------------------------------
+
+_SOURCE_KEY = re.compile(r"^([a-z0-9][a-z0-9-]*):", re.MULTILINE)
+
+
+def _listed_ids(data_root: Path, schemas: Schemas, checks: list[FileCheck]) -> rules.IdIndex:
+    """Every id the data defines, from the file names in the type folders and the keys of the bibliography."""
+    ids = rules.IdIndex(entity_types=set(schemas.entity_types))
+    for entity_type in schemas.entity_types.values():
+        folder = data_root / entity_type.directory
+        names = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+        ids.types.update((path.stem, entity_type.name) for path in names if re.fullmatch(ID_PATTERN, path.stem))
+    given = next((c.document for c in checks if c.kind == "collection" and c.path.name == "sources.yaml"), None)
+    bibliography = data_root / "sources.yaml"
+    if given is not None:
+        ids.sources = set(given.data)
+    elif bibliography.is_file():
+        ids.sources = set(_SOURCE_KEY.findall(bibliography.read_text(encoding="utf-8", errors="replace")))
+    else:
+        ids.sources_unreadable = True
+    return ids
+
+
+def _duplicate_of_listed(check: FileCheck, data_root: Path, schemas: Schemas) -> list[Problem]:
+    """A checked entity whose id names a file in another type's folder too."""
+    if check.kind != "entity" or check.document is None:
+        return []
+    for entity_type in schemas.entity_types.values():
+        other = data_root / entity_type.directory / check.path.name
+        if entity_type.name != check.name and other.is_file():
+            return [check.document.problem((), f"id '{check.path.stem}' is already used by {display_path(other)}; "
+                                               "ids are unique across all entity types", code="duplicate-id")]
+    return []
+
+
+class _TrialFiles:
+    """The trials' data, read when a figure refers to one (None for a trial that is missing or unreadable)."""
+
+    def __init__(self, data_root: Path, schemas: Schemas):
+        self.folder = next((data_root / t.directory for t in schemas.entity_types.values() if t.name == "trial"),
+                           None)
+        self.read: dict[str, dict[str, Any] | None] = {}
+
+    def data(self, trial_id: str) -> dict[str, Any] | None:
+        if trial_id not in self.read:
+            path = self.folder / f"{trial_id}.yaml" if self.folder and re.fullmatch(ID_PATTERN, trial_id) else None
+            document = load_document(path, self.folder.parent)[0] if path and path.is_file() else None
+            self.read[trial_id] = document.data if document else None
+        return self.read[trial_id]
+
+
+# --- Files checked once while they do not change (kb serve) ---------------------------------------------------
+
+Stamp = tuple[int, int, int]  # modification time (ns), size and inode
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size, status.st_ino
+
+
+class FileChecks:
+    """Each file's own checks (and the schemas), kept while the file is unchanged: when one file is saved, only
+    that file is loaded and checked again; the checks across files run over the kept results."""
+
+    def __init__(self) -> None:
+        self._checks: dict[Path, tuple[Stamp | None, dt.date, int, FileCheck]] = {}
+        self._schemas: tuple[tuple[tuple[str, Stamp | None], ...], Schemas] | None = None
+
+    def schemas(self, folder: Path) -> Schemas:
+        stamps = tuple((p.name, _stamp(p)) for p in sorted(folder.glob("*.schema.json"))) if folder.is_dir() else ()
+        if self._schemas is None or self._schemas[0] != stamps or not stamps:
+            self._schemas = (stamps, load_schemas(folder))
+            self._checks.clear()
+        return self._schemas[1]
+
+    def check(self, path: Path, data_root: Path, schemas: Schemas, today: dt.date) -> FileCheck:
+        stamp = _stamp(path)
+        kept = self._checks.get(path)
+        if kept is not None and kept[0] == stamp and stamp is not None and kept[1] == today and \
+                kept[2] == id(schemas):
+            return kept[3]
+        check = check_file(path, data_root, schemas, today)
+        self._checks[path] = (stamp, today, id(schemas), check)
+        return check
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        """Check these files again next time, whatever their stamps say (a save within the clock's resolution)."""
+        for path in paths:
+            self._checks.pop(path, None)
 
 
 # --- 2. Schema ----------------------------------------------------------------------------------------------
@@ -171,48 +382,80 @@ def schema_problems(document: Document, schemas: Schemas, schema_file: str) -> l
     return [_schema_problem(document, error) for error in validator.iter_errors(document.data)]
 
 
+class SchemaMessage(NamedTuple):
+    code: str
+    message: str
+    at: tuple[str, ...] = ()  # a key below the error's node to point at
+    hint: str = ""
+
+
 def _schema_problem(document: Document, error: ValidationError) -> Problem:
     path: JsonPath = tuple(error.absolute_path)
     where = rules.field_name(path)
     prefix = f"{where}: " if where else ""
-    message, at = _MESSAGES.get(str(error.validator), _default_message)(error)
-    return document.problem((*path, *at), prefix + message, at_key=bool(at))
+    if isinstance(error.instance, str) and error.instance.strip().startswith(PLACEHOLDER):
+        said = SchemaMessage("placeholder", f"placeholder '{PLACEHOLDER}' not filled in")
+    elif "propertyNames" in error.schema_path:  # a key of the mapping, checked as a value: point at the key
+        said = _MESSAGES.get(str(error.validator), _default_message)(error)
+        said = said._replace(code="invalid-key", at=(str(error.instance),))
+    else:
+        said = _MESSAGES.get(str(error.validator), _default_message)(error)
+    return document.problem((*path, *said.at), prefix + said.message, code=said.code, hint=said.hint,
+                            at_key=bool(said.at))
 
 
-MessageAndPlace = tuple[str, tuple[str, ...]]  # the message, and a key below the error's node to point at
+def _default_message(error: ValidationError) -> SchemaMessage:
+    return SchemaMessage("schema-rule", error.message)
 
 
-def _default_message(error: ValidationError) -> MessageAndPlace:
-    return error.message, ()
-
-
-def _missing_field(error: ValidationError) -> MessageAndPlace:
+def _missing_field(error: ValidationError) -> SchemaMessage:
     missing = error.message.split("'")[1] if "'" in error.message else error.message
     # Conditional requirements (if/then) carry the reason in the `then` schema's description.
     why = error.schema.get("description") if "then" in error.relative_schema_path else None
-    return f"missing required field '{missing}'" + (f" ({why})" if why else ""), ()
+    return SchemaMessage("missing-field", f"missing required field '{missing}'" + (f" ({why})" if why else ""))
 
 
-def _unknown_field(error: ValidationError) -> MessageAndPlace:
+def _unknown_field(error: ValidationError) -> SchemaMessage:
     allowed = sorted(error.schema.get("properties", {}))
     extra = [key for key in error.instance if key not in allowed] if isinstance(error.instance, dict) else []
     key = str(extra[0]) if extra else "?"
     hint = difflib.get_close_matches(key, allowed, n=1)
     suggestion = f" (did you mean '{hint[0]}'?)" if hint else f"; allowed: {', '.join(allowed)}"
-    return f"unknown field '{key}'{suggestion}", (key,)
+    return SchemaMessage("unknown-field", f"unknown field '{key}'{suggestion}", (key,),
+                         f"rename it to '{hint[0]}'" if hint else "")
 
 
-def _bad_key(error: ValidationError) -> MessageAndPlace:
-    return f"'{error.instance}' is not a valid key here ({error.message})", (str(error.instance),)
+def _bad_key(error: ValidationError) -> SchemaMessage:
+    return SchemaMessage("invalid-key", f"'{error.instance}' is not a valid key here ({error.message})",
+                         (str(error.instance),))
 
 
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "array": "a list",
                "object": "a mapping", "boolean": "true or false"}
+# A number written with its unit, as "84%" or "12 months".
+_NUMBER_WITH_UNIT = re.compile(r"\s*(?P<number>[-+]?[0-9]+(?:[.,][0-9]+)*)\s*(?P<unit>[^\s0-9].*?)?\s*")
 
 
-def _wrong_type(error: ValidationError) -> MessageAndPlace:
+def _wrong_type(error: ValidationError) -> SchemaMessage:
     expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-    return f"expected {' or '.join(_TYPE_NAMES.get(t, t) for t in expected)}, found {_describe(error.instance)}", ()
+    message = f"expected {' or '.join(_TYPE_NAMES.get(t, t) for t in expected)}, found {_describe(error.instance)}"
+    return SchemaMessage("wrong-type", message, hint=_number_hint(error, expected))
+
+
+def _number_hint(error: ValidationError, expected: list[str]) -> str:
+    """For a number written as text with its unit ("84%"): write the number alone, the unit in ``unit``."""
+    if not isinstance(error.instance, str) or not {"number", "integer"} & set(expected):
+        return ""
+    found = _NUMBER_WITH_UNIT.fullmatch(error.instance)
+    if found is None:
+        return ""
+    key = next((part for part in reversed(error.absolute_path) if isinstance(part, str)), "value")
+    number = found.group("number").replace(",", "")
+    unit = found.group("unit")
+    if unit and key in ("value", "low", "high"):
+        shown = f"'{unit}'" if unit == "%" else unit
+        return f"write the number alone, {key}: {number}, and its unit in the figure's unit: {shown}"
+    return f"write the number alone, without quotes: {key}: {number}"
 
 
 def _describe(value: Any) -> str:
@@ -223,27 +466,30 @@ def _describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__) + (f" {shown}" if shown else "")
 
 
-def _not_allowed_value(error: ValidationError) -> MessageAndPlace:
+def _not_allowed_value(error: ValidationError) -> SchemaMessage:
     options = error.validator_value
     if error.validator == "oneOf":
         if not all(isinstance(option, dict) and "const" in option for option in options):
             return _default_message(error)
         options = [option["const"] for option in options]
-    return f"'{error.instance}' is not one of the allowed values: {', '.join(map(str, options))}", ()
+    close = difflib.get_close_matches(str(error.instance), [str(option) for option in options], n=1)
+    return SchemaMessage("not-allowed-value",
+                         f"'{error.instance}' is not one of the allowed values: {', '.join(map(str, options))}",
+                         hint=f"did you mean '{close[0]}'?" if close else "")
 
 
-def _wrong_form(error: ValidationError) -> MessageAndPlace:
+def _wrong_form(error: ValidationError) -> SchemaMessage:
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "pattern" and error.validator_value == r"\S":
-        return "must hold more than spaces", ()
+        return SchemaMessage("empty-text", "must hold more than spaces")
     if schema.get("format") in ("date", "partial-date"):
         wanted = "YYYY-MM-DD" if schema.get("format") == "date" else "YYYY-MM-DD, YYYY-MM or YYYY"
-        return f"'{error.instance}' is not a valid date ({wanted})", ()
+        return SchemaMessage("invalid-date", f"'{error.instance}' is not a valid date ({wanted})")
     expected = schema.get("description") or error.validator_value
-    return f"'{error.instance}' does not have the expected form ({expected})", ()
+    return SchemaMessage("wrong-form", f"'{error.instance}' does not have the expected form ({expected})")
 
 
-_MESSAGES: dict[str, Callable[[ValidationError], MessageAndPlace]] = {
+_MESSAGES: dict[str, Callable[[ValidationError], SchemaMessage]] = {
     "required": _missing_field,
     "additionalProperties": _unknown_field,
     "propertyNames": _bad_key,
@@ -252,13 +498,15 @@ _MESSAGES: dict[str, Callable[[ValidationError], MessageAndPlace]] = {
     "oneOf": _not_allowed_value,
     "pattern": _wrong_form,
     "format": _wrong_form,
-    "minItems": lambda error: (f"needs at least {error.validator_value} item(s)", ()),
-    "minLength": lambda error: ("must not be empty", ()),
-    "maxLength": lambda error: (f"is {len(error.instance)} characters long; at most {error.validator_value} "
-                                "are allowed", ()),
-    "uniqueItems": lambda error: ("lists the same item twice", ()),
-    "minimum": lambda error: (f"must be at least {error.validator_value}, found {error.instance}", ()),
-    "maximum": lambda error: (f"must be at most {error.validator_value}, found {error.instance}", ()),
+    "minItems": lambda error: SchemaMessage("too-few-items", f"needs at least {error.validator_value} item(s)"),
+    "minLength": lambda error: SchemaMessage("empty-text", "must not be empty"),
+    "maxLength": lambda error: SchemaMessage("text-too-long", f"is {len(error.instance)} characters long; at most "
+                                                              f"{error.validator_value} are allowed"),
+    "uniqueItems": lambda error: SchemaMessage("duplicate-item", "lists the same item twice"),
+    "minimum": lambda error: SchemaMessage("out-of-range", f"must be at least {error.validator_value}, found "
+                                                           f"{error.instance}"),
+    "maximum": lambda error: SchemaMessage("out-of-range", f"must be at most {error.validator_value}, found "
+                                                           f"{error.instance}"),
 }
 
 
@@ -267,26 +515,27 @@ _MESSAGES: dict[str, Callable[[ValidationError], MessageAndPlace]] = {
 CustomNode = tuple[JsonPath, Any, dict[str, Any]]
 
 
-def rule_problems(document: Document, schema: dict[str, Any], ids: rules.IdIndex, today: dt.date
-                  ) -> tuple[list[Problem], list[tuple[JsonPath, str, str]]]:
-    """The problems the rules find in ``document``, and the (path, id, type) references it makes."""
+def own_rule_problems(document: Document, schema: dict[str, Any], today: dt.date
+                      ) -> tuple[list[Problem], list[tuple[JsonPath, rules.TextReference]]]:
+    """The problems the rules find in ``document`` on its own, and the references it makes (checked later,
+    against every file's ids)."""
     problems: list[Problem] = []
-    references: list[tuple[JsonPath, str, str]] = []
+    references: list[tuple[JsonPath, rules.TextReference]] = []
     for path, text, is_key in rules.strings_in(document.data):
-        message = rules.character_problem(text)
-        if message:
-            problems.append(document.problem(path, f"{_where(path)}{message}", at_key=is_key))
+        finding = rules.character_problem(text)
+        if finding:
+            problems.append(_pinned(document, path, finding, at_key=is_key))
     for path, value, node in custom_nodes(schema, document.data):
         if not isinstance(value, str):  # a wrong type: the schema check reports it
             continue
-        for message in _node_problems(value, node, today):
-            problems.append(document.problem(path, f"{_where(path)}{message}"))
-        for target, target_type in _references(value, node):
-            references.append((path, target, target_type))
-            message = rules.reference_problem(ids, target, target_type)
-            if message:
-                problems.append(document.problem(path, f"{_where(path)}{message}"))
+        problems += (_pinned(document, path, finding) for finding in _node_problems(value, node, today))
+        references += ((path, reference) for reference in _references(value, node))
     return problems, references
+
+
+def _pinned(document: Document, path: JsonPath, finding: Finding, *, at_key: bool = False) -> Problem:
+    return document.problem(path, f"{_where(path)}{finding.message}", code=finding.code, hint=finding.hint,
+                            at_key=at_key, spot=None if at_key else finding.spot, nth=finding.nth)
 
 
 def _where(path: JsonPath) -> str:
@@ -294,18 +543,18 @@ def _where(path: JsonPath) -> str:
     return f"{name}: " if name else ""
 
 
-def _node_problems(value: str, node: dict[str, Any], today: dt.date) -> Iterator[str]:
+def _node_problems(value: str, node: dict[str, Any], today: dt.date) -> Iterator[Finding]:
     if "x-text" in node:
         yield from rules.text_problems(value, node["x-text"])
     if node.get("x-not-future"):
-        message = rules.future_date_problem(value, today)
-        if message:
-            yield message
+        finding = rules.future_date_problem(value, today)
+        if finding:
+            yield finding
 
 
-def _references(value: str, node: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _references(value: str, node: dict[str, Any]) -> Iterator[rules.TextReference]:
     if "x-references" in node:
-        yield value, node["x-references"]
+        yield rules.TextReference(value, node["x-references"], "", 0)
     elif node.get("x-text") == "markdown":
         yield from rules.references_in_markdown(value)
 
