@@ -47,7 +47,8 @@ def plain(value: Any) -> str:
 
 
 def _escape_outside_links(text: str) -> str:
-    return escape_html(text).replace("[", "\\[").replace("]", "\\]")
+    # A backslash is escaped first: left alone, one before a bracket would cancel the bracket's escape.
+    return escape_html(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def humanize(value: str) -> str:
@@ -144,7 +145,8 @@ class PageContext:
     def _md_link_or_citation(self, match: re.Match[str]) -> str:
         if match.group("cite"):
             return self.cite([match.group("cite")]) or plain(match.group(0))
-        label, target, entity_id = escape_html(match.group("label")), match.group("target"), self._linked_entity(match)
+        label = escape_html(match.group("label")).replace("\\", "\\\\")
+        target, entity_id = match.group("target"), self._linked_entity(match)
         if entity_id is not None:
             return f"[{label}]({self.md_path(entity_id)})"
         if _SAFE_URL.fullmatch(target) and not match.group("image"):
