@@ -35,9 +35,10 @@ def _print_problems(problems: list[Problem], *, strict: bool) -> None:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from kb.data.validate import check_data
+    from kb.data.validate import check_data, check_files
 
-    problems = check_data(args.data).problems
+    # With files: those files only, and what they refer to (editors, pre-commit); else all the data.
+    problems = check_files(args.data, args.files) if args.files else check_data(args.data).problems
     errors = [p for p in problems if p.is_error or args.strict]
     if args.format == "json":
         print(json.dumps({
@@ -110,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Leukemia cell therapy knowledge base tools.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    validate = sub.add_parser("validate", help="check every data file and report all problems")
+    validate = sub.add_parser("validate", help="check every data file (or the files given) and report all problems")
+    validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                          help="check only these data files, and the ids and trials they refer to")
     validate.add_argument("--data", type=Path, default=_default_data(),
                           help="data folder (default: $KB_DATA_DIR or data)")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")

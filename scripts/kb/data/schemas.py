@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,16 @@ class Schemas:
     def validator(self, schema_file: str) -> Draft202012Validator:
         return Draft202012Validator(self.inlined[schema_file], registry=self.registry, format_checker=FORMATS)
 
+    def check(self, names: Iterable[str]) -> None:
+        """Check these schema files, and the files they refer to, against JSON Schema's meta-schema."""
+        pending, seen = [name for name in names if name in self.raw], set()
+        while pending:
+            name = pending.pop()
+            if name not in seen:
+                seen.add(name)
+                _check_schema(self.folder / name, self.raw[name])
+                pending += [file for file in _referenced_files(self.raw[name]) if file in self.raw]
+
     def collection_schema(self, kind: str) -> tuple[str, dict[str, Any]]:
         """The schema file and schema of the collection whose entries are of ``kind`` (e.g. ``source``)."""
         for name, schema in self.raw.items():
@@ -92,11 +103,16 @@ FORMATS = FormatChecker(["date"])
 FORMATS.checks("partial-date")(_partial_date)
 
 
-def load_schemas(folder: Path) -> Schemas:
-    """Read every ``*.schema.json`` in ``folder``; raise SchemaError naming the file if one cannot be used."""
+def load_schemas(folder: Path, *, check_all: bool = True) -> Schemas:
+    """Read every ``*.schema.json`` in ``folder``; raise SchemaError naming the file if one cannot be used.
+    Each is checked against JSON Schema's own meta-schema, unless ``check_all`` is false: then only those that
+    :meth:`Schemas.check` is given (``kb validate FILE…`` checks the schemas of its files, and saves the time)."""
     if not folder.is_dir():
         raise SchemaError(folder, "the schema folder is missing; it holds the JSON Schemas that define the data")
     raw = {path.name: _read_schema(path) for path in sorted(folder.glob("*.schema.json"))}
+    if check_all:
+        for name, schema in raw.items():
+            _check_schema(folder / name, schema)
     registry = Registry().with_resources(
         (SCHEMA_BASE + name, Resource.from_contents({**schema, "$id": SCHEMA_BASE + name},
                                                     default_specification=DRAFT202012))
@@ -118,12 +134,26 @@ def _read_schema(path: Path) -> dict[str, Any]:
         raise SchemaError(path, f"the schema file is not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     if not isinstance(schema, dict):
         raise SchemaError(path, f"a schema file must hold a JSON object, found {type(schema).__name__}")
+    return schema
+
+
+def _check_schema(path: Path, schema: dict[str, Any]) -> None:
+    """Raise SchemaError if ``schema`` breaks JSON Schema's own rules (e.g. a pattern that is no regex)."""
     try:
         Draft202012Validator.check_schema(schema)
     except JsonSchemaError as exc:
         where = "/".join(map(str, exc.absolute_path)) or "the top level"
         raise SchemaError(path, f"not a valid JSON Schema at {where}: {exc.message[:200]}") from None
-    return schema
+
+
+def _referenced_files(node: Any) -> set[str]:
+    """The schema files a schema's ``$ref``s point into."""
+    if isinstance(node, list):
+        return set().union(*map(_referenced_files, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = {node["$ref"].split("#", 1)[0]} if isinstance(node.get("$ref"), str) else set()
+    return (found | set().union(*map(_referenced_files, node.values()))) - {""}
 
 
 def _entity_type(file_name: str, schema: dict[str, Any]) -> EntityType | None:

@@ -93,12 +93,14 @@ def check_data(data_root: Path, today: dt.date | None = None, *, checks: FileChe
 def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = None) -> list[Problem]:
     """The problems of the given files only, with the ids the other files define (from their names and the
     bibliography's keys, without checking those files) and the trials their figures refer to."""
-    schemas = load_schemas(_schema_folder(data_root))
+    schemas = load_schemas(_schema_folder(data_root), check_all=False)
     today = today or clock.today()
     root = Path(os.path.abspath(data_root))
+    files = [Path(os.path.abspath(file)) for file in files]
+    schemas.check(_governing_schema(path, root, schemas) for path in files if path.is_relative_to(root))
     problems: list[Problem] = []
     checks = []
-    for path in (Path(os.path.abspath(file)) for file in files):
+    for path in files:
         if not path.is_relative_to(root):
             problems.append(Problem(display_path(path), 1, 1, f"not inside the data folder {display_path(root)}",
                                     code="misplaced-file"))
@@ -113,6 +115,13 @@ def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = 
             own = check.path.stem if check.name == "trial" else None
             problems += rules.trial_plausibility_problems(check.document, own, trials.data)
     return sorted(set(problems))
+
+
+def _governing_schema(path: Path, data_root: Path, schemas: Schemas) -> str:
+    kind, name = classify(path, data_root, schemas)
+    if kind == "entity":
+        return schemas.entity_types[name or ""].schema_file
+    return schemas.collection_files.get(name or "", "")
 
 
 def _schema_folder(data_root: Path) -> Path:
@@ -290,7 +299,9 @@ def _listed_ids(data_root: Path, schemas: Schemas, checks: list[FileCheck]) -> r
     for entity_type in schemas.entity_types.values():
         folder = data_root / entity_type.directory
         names = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-        ids.types.update((path.stem, entity_type.name) for path in names if re.fullmatch(ID_PATTERN, path.stem))
+        for path in names:  # the first type's file keeps an id, as in the whole check
+            if re.fullmatch(ID_PATTERN, path.stem):
+                ids.types.setdefault(path.stem, entity_type.name)
     given = next((c.document for c in checks if c.kind == "collection" and c.path.name == "sources.yaml"), None)
     bibliography = data_root / "sources.yaml"
     if given is not None:
