@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 
 import pytest
+import yaml
+from kb.data.validate import check_files
 
 from tests.conftest import REPO, run_kb
 
@@ -118,6 +123,170 @@ def test_following_the_contributing_page_puts_a_new_therapy_on_the_site(project)
     assert 'href="car-nk/"' in (site / "therapies" / "index.html").read_text()
     index = json.loads((site / "search" / "search_index.json").read_text())
     assert any(doc["location"] == "therapies/car-nk/" for doc in index["docs"])
+
+
+CONTRIBUTING = REPO / "docs" / "contributing.md"
+
+
+def walkthrough(title: str) -> list[tuple[str, str, str]]:
+    """The code blocks of one section of the Contributing page, in order: (language, the paragraph before the
+    block, the block's text)."""
+    section = CONTRIBUTING.read_text(encoding="utf-8").split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = []
+    for match in re.finditer(r"^( *)```(\w+)\n(.*?)\n\1```$", section, flags=re.MULTILINE | re.DOTALL):
+        before = section[:match.start()].rstrip().rsplit("\n\n", 1)[-1]
+        blocks.append((match.group(2), before, textwrap.dedent(match.group(3)) + "\n"))
+    assert blocks, title
+    return blocks
+
+
+def follow(title: str, project) -> list[list[str]]:
+    """Do what a section of the Contributing page says, literally: run each command shown (each must succeed)
+    and write each YAML block where the paragraph before it says (replacing the file, or what `kb new source`
+    just appended). Returns the commands run."""
+    commands, appended_from = [], None
+    for language, before, text in walkthrough(title):
+        if language == "bash":
+            for line in text.splitlines():
+                program, *args = shlex.split(line)
+                assert program == ".venv/bin/kb", line
+                sources = (project / "data" / "sources.yaml").read_text()
+                result = run_kb(*args, cwd=project)
+                assert result.returncode == 0, f"{line}\n{result.stderr}"
+                if args[:2] == ["new", "source"]:
+                    appended_from = len(sources)
+                commands.append(args)
+        elif language == "yaml":
+            [path] = set(re.findall(r"`(data/[^`]+\.yaml)`", before))
+            target = project / path
+            if "appended" in before:
+                assert appended_from is not None
+                target.write_text(target.read_text()[:appended_from] + text)
+            else:
+                target.write_text(text)
+    return commands
+
+
+def site_file(project, relative: str) -> str:
+    return (project / "site" / relative).read_text(encoding="utf-8")
+
+
+def test_following_the_contributing_page_puts_a_new_product_on_its_page_the_index_the_comparison_the_open_data(
+        project):
+    commands = follow("Add a product, step by step", project)
+    assert ["new", "product", "examplecel"] in commands and ["validate", "data/products/examplecel.yaml"] in commands
+    assert run_kb("validate", "--strict", cwd=project).returncode == 0
+    result = run_kb("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "Examplix" in site_file(project, "products/examplecel/index.html")
+    assert 'href="examplecel/"' in site_file(project, "products/index.html")
+    assert "examplecel" in site_file(project, "compare/products/index.html")
+    assert "examplecel" in json.loads(site_file(project, "api/v1/products.json"))["items"]
+    index = json.loads(site_file(project, "search/search_index.json"))
+    assert any(doc["location"] == "products/examplecel/" and "Examplix" in doc["text"] for doc in index["docs"])
+
+
+def test_following_the_contributing_page_adds_a_trial_of_that_product(project):
+    follow("Add a product, step by step", project)
+    commands = follow("Add a trial, step by step", project)
+    assert ["new", "trial", "example-1"] in commands
+    assert run_kb("validate", "--strict", cwd=project).returncode == 0
+    result = run_kb("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "EXAMPLE-1" in site_file(project, "trials/example-1/index.html")
+    assert 'href="example-1/"' in site_file(project, "trials/index.html")
+    assert "trials/example-1/" in site_file(project, "products/examplecel/index.html")
+
+
+def uncomment_every_example(text: str) -> str:
+    """Each commented-out field (``# name: …`` and the indented lines under it) uncommented; each ``TODO``
+    replaced by the example its comment gives, or a source id for a list of sources."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        field = re.match(r"^# [a-z_]+:( |$)", line)
+        if field or (inside and line.startswith("#  ")):
+            inside = True
+            lines.append(line[2:])
+            continue
+        inside = False
+        lines.append(line)
+    text = "\n".join(lines) + "\n"
+    text = re.sub(r"^(\s*[a-z_]+): TODO  # (?:a number, )?e\.g\. (.*)$", r"\1: \2", text, flags=re.MULTILINE)
+    return text.replace("[TODO]", "[maude-2018-nejm]")
+
+
+@pytest.mark.parametrize("type_name", ["therapy", "product", "trial", "challenge", "disease", "guideline",
+                                       "pathway"])
+def test_every_commented_example_validates_once_uncommented(tmp_path, type_name):
+    """Every optional field and every list's example item, uncommented as written, is valid data: the examples
+    come from the schemas, and the schemas give one for every field."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    assert run_kb("new", type_name, "new-entity", "--data", str(data), cwd=tmp_path).returncode == 0
+    path = next(data.glob("*/new-entity.yaml"))
+    text = uncomment_every_example(path.read_text())
+    values = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in values if "TODO" in line or "…" in line]
+    path.write_text(text)
+    problems = check_files(data, [path])
+    assert [str(p) for p in problems if p.is_error] == []
+
+
+@pytest.mark.parametrize("field", ["indications", "approvals", "figures", "sections", "construct", "boxed_warning"])
+def test_every_list_and_group_of_a_product_has_an_example_item_with_each_field_explained(project, field):
+    run_kb("new", "product", "new-product", cwd=project)
+    text = (project / "data" / "products" / "new-product.yaml").read_text()
+    block = re.search(rf"^# {field}:\n((?:#  .*\n)+)", text, flags=re.MULTILINE)
+    assert block, field
+    schema_fields = _item_fields(field)
+    shown = re.findall(r"^#\s+(?:- )?([a-z_]+):", block.group(1), flags=re.MULTILINE)
+    assert schema_fields <= set(shown), schema_fields - set(shown)
+    explained = re.findall(r"^#\s+# .*\((?:required|optional)\)$", block.group(1), flags=re.MULTILINE)
+    assert len(explained) >= len(schema_fields)
+
+
+def _item_fields(field: str) -> set[str]:
+    from kb.data.schemas import load_schemas
+
+    schemas = load_schemas(REPO / "data" / "schema")
+    node = schemas.inlined["product.schema.json"]["properties"][field]
+    node = node.get("items", node)
+    return set(node["properties"])
+
+
+def test_new_like_copies_the_shape_and_none_of_the_facts(project):
+    assert run_kb("new", "product", "other-car-t", "--like", "tisagenlecleucel", cwd=project).returncode == 0
+    model = yaml.safe_load((project / "data" / "products" / "tisagenlecleucel.yaml").read_text())
+    text = (project / "data" / "products" / "other-car-t.yaml").read_text()
+    shaped = yaml.safe_load(text)
+    assert list(shaped) == list(model)
+    assert len(shaped["figures"]) == len(model["figures"]) == 3
+    assert [list(figure) for figure in shaped["figures"]] == [list(figure) for figure in model["figures"]]
+    assert shaped["figures"][0]["ci"] == {"low": "TODO", "high": "TODO"}
+    for fact in ("Kymriah", "CTL019", "CD19", "Children and young adults", "475000", "2017-08-30", "label-page",
+                 "maude-2018-nejm", "eliana", "Test team"):
+        assert fact not in text, fact
+    result = run_kb("validate", "data/products/other-car-t.yaml", "--format", "json", cwd=project)
+    errors = json.loads(result.stdout)["errors"]
+    assert errors and {error["code"] for error in errors} == {"placeholder"}
+
+
+def test_new_like_starts_the_review_history_afresh(project):
+    assert run_kb("new", "therapy", "car-x", "--like", "car-t", cwd=project).returncode == 0
+    shaped = yaml.safe_load((project / "data" / "therapies" / "car-x.yaml").read_text())
+    assert len(shaped["review_history"]) == 1
+    assert len(shaped["steps"]) == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["trial", "x-1", "--like", "no-such-trial"], "there is no trial 'no-such-trial'"),
+    (["trial", "x-1", "--like", "tisagenlecleucel"], "there is no trial 'tisagenlecleucel'"),
+    (["source", "x-1", "--like", "label-page"], "--like takes the shape of an entity"),
+])
+def test_new_like_needs_an_entity_of_the_same_type(project, args, message):
+    result = run_kb("new", *args, cwd=project)
+    assert result.returncode == 1
+    assert message in result.stderr
 
 
 def free_port() -> int:

@@ -91,9 +91,11 @@ def command_new(args: argparse.Namespace) -> int:
     schemas = load_schemas(args.data / "schema")
     try:
         if args.type == "source":
+            if args.like:
+                raise ScaffoldError("--like takes the shape of an entity; a source has one shape")
             path = scaffold_source(schemas, args.id, args.data)
         else:
-            path = scaffold_entity(schemas, args.type, args.id, args.data)
+            path = scaffold_entity(schemas, args.type, args.id, args.data, like=args.like)
     except ScaffoldError as exc:
         print(f"kb new: error: {exc}", file=sys.stderr)
         return 1
@@ -135,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     new = sub.add_parser("new", help="start a new data file from its schema, every field explained")
     new.add_argument("type", help="an entity type its schema declares (therapy, product, trial, …) or 'source'")
     new.add_argument("id", help="kebab-case id; becomes the file name and the permanent URL")
+    new.add_argument("--like", metavar="OTHER-ID",
+                     help="start from the shape of an existing entity of the type: its fields and lists, no facts")
     new.add_argument("--data", type=Path, default=_default_data())
     new.set_defaults(handler=command_new)
 
