@@ -45,6 +45,11 @@ class IdIndex:
     sources_unreadable: bool = False
     skipped: int = 0  # references not checked for that reason
 
+    def key(self) -> tuple[Any, ...]:
+        """Equal for two indexes that resolve every reference the same way."""
+        return (frozenset(self.types.items()), frozenset(self.sources), frozenset(self.entity_types),
+                frozenset(self.unreadable_ids), self.sources_unreadable)
+
     def can_check(self, value: str, target_type: str) -> bool:
         if target_type == "source":
             unchecked = self.sources_unreadable

@@ -58,6 +58,12 @@ class FileCheck:
     document: Document | None
     problems: list[Problem] = field(default_factory=list)
     references: list[tuple[JsonPath, rules.TextReference]] = field(default_factory=list)
+    # What the checks across files found in it, kept while what they read is the same (kb serve, see
+    # FileChecks): its references' problems for one index of ids, its references for the model, its figures'
+    # warnings for the trials they read.
+    resolved: tuple[int, list[Problem], int] | None = field(default=None, repr=False)
+    model_references: list[Reference] | None = field(default=None, repr=False)
+    against_trials: tuple[dict[str, Any], list[Problem]] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -85,7 +91,7 @@ def check_data(data_root: Path, today: dt.date | None = None, *, checks: FileChe
     problems += _undeclared_folders(data_root, directories)
     check: FileChecker = checks.check if checks else check_file
     today = today or clock.today()
-    result = combine([check(path, data_root, schemas, today) for path in paths], data_root, schemas)
+    result = combine([check(path, data_root, schemas, today) for path in paths], data_root, schemas, checks)
     result.problems = sorted(set(problems + result.problems))
     return result
 
@@ -205,30 +211,30 @@ def _check_content(check: FileCheck, document: Document, schemas: Schemas, today
 
 # --- Across files: ids, references, plausibility --------------------------------------------------------------
 
-def combine(checks: list[FileCheck], data_root: Path, schemas: Schemas) -> ValidationResult:
+def combine(checks: list[FileCheck], data_root: Path, schemas: Schemas, kept: FileChecks | None = None
+            ) -> ValidationResult:
     """Every file's own checks, plus what needs them all: unique ids, references that resolve, the plausibility
-    warnings that compare two files."""
+    warnings that compare two files. With ``kept``, what a file's check found here last time is used again
+    while what it read (the ids, the trials) is the same."""
     result = ValidationResult(schemas)
     accepted: dict[str, FileCheck] = {}
     for check in checks:
         _accept(check, result, accepted)
     unreadable = [check.path for check in checks if check.document is None]
     ids = _id_index(result, unreadable, data_root, schemas)
+    ids_version = kept.ids_version(ids) if kept else None
     for check in sorted((c for c in checks if c.kind == "collection" and c.document is not None),
                         key=lambda c: c.path.name):
-        result.problems += _reference_problems(check, ids)
+        result.problems += _resolved(check, ids, ids_version)
 
     def trial_data(trial_id: str) -> dict[str, Any] | None:
         entry = result.entities.get(trial_id)
         return entry[1].data if entry and entry[0] == "trial" else None
 
     for entity_id, check in sorted(accepted.items()):
-        assert check.document is not None
-        result.problems += _reference_problems(check, ids)
-        result.references += dict.fromkeys(Reference(entity_id, path, ref.target, ref.target_type)
-                                           for path, ref in check.references)
-        own = entity_id if check.name == "trial" else None
-        result.problems += rules.trial_plausibility_problems(check.document, own, trial_data)
+        result.problems += _resolved(check, ids, ids_version)
+        result.references += _model_references(check, entity_id)
+        result.problems += _against_trials(check, entity_id, trial_data, reuse=kept is not None)
     result.problems += _skipped_note(ids, unreadable)
     return result
 
@@ -248,6 +254,46 @@ def _accept(check: FileCheck, result: ValidationResult, accepted: dict[str, File
         result.entities[entity_id] = (check.name or "", document)
         accepted[entity_id] = check
     result.problems += check.problems
+
+
+def _resolved(check: FileCheck, ids: rules.IdIndex, ids_version: int | None) -> list[Problem]:
+    """The file's reference problems (kept on its check for the same version of the ids)."""
+    if ids_version is not None and check.resolved is not None and check.resolved[0] == ids_version:
+        ids.skipped += check.resolved[2]
+        return check.resolved[1]
+    skipped = ids.skipped
+    problems = _reference_problems(check, ids)
+    if ids_version is not None:
+        check.resolved = (ids_version, problems, ids.skipped - skipped)
+    return problems
+
+
+def _model_references(check: FileCheck, entity_id: str) -> list[Reference]:
+    """The entity's references as the model takes them, each once (kept on its check)."""
+    if check.model_references is None:
+        check.model_references = list(dict.fromkeys(Reference(entity_id, path, ref.target, ref.target_type)
+                                                    for path, ref in check.references))
+    return check.model_references
+
+
+def _against_trials(check: FileCheck, entity_id: str, trial_data: rules.TrialLookup, *, reuse: bool
+                    ) -> list[Problem]:
+    """The warnings comparing the entity's figures with their trials (kept on its check with the trials' data
+    it read, while those are the very same objects)."""
+    if reuse and check.against_trials is not None and \
+            all(trial_data(trial) is data for trial, data in check.against_trials[0].items()):
+        return check.against_trials[1]
+    read: dict[str, Any] = {}
+
+    def reading(trial_id: str) -> dict[str, Any] | None:
+        read[trial_id] = trial_data(trial_id)
+        return read[trial_id]
+
+    assert check.document is not None
+    own = entity_id if check.name == "trial" else None
+    problems = list(rules.trial_plausibility_problems(check.document, own, reading))
+    check.against_trials = (read, problems)
+    return problems
 
 
 def _reference_problems(check: FileCheck, ids: rules.IdIndex) -> list[Problem]:
@@ -361,6 +407,7 @@ class FileChecks:
     def __init__(self) -> None:
         self._checks: dict[Path, tuple[Stamp | None, dt.date, int, FileCheck]] = {}
         self._schemas: tuple[tuple[tuple[str, Stamp | None], ...], Schemas] | None = None
+        self._ids: tuple[Any, int] = (None, 0)
 
     def schemas(self, folder: Path) -> Schemas:
         stamps = tuple((p.name, _stamp(p)) for p in sorted(folder.glob("*.schema.json"))) if folder.is_dir() else ()
@@ -378,6 +425,13 @@ class FileChecks:
         check = check_file(path, data_root, schemas, today)
         self._checks[path] = (stamp, today, id(schemas), check)
         return check
+
+    def ids_version(self, ids: rules.IdIndex) -> int:
+        """A number that stays the same while the index of ids resolves every reference the same way."""
+        key = ids.key()
+        if key != self._ids[0]:
+            self._ids = (key, self._ids[1] + 1)
+        return self._ids[1]
 
     def forget(self, paths: Iterable[Path]) -> None:
         """Check these files again next time, whatever their stamps say (a save within the clock's resolution)."""
@@ -483,10 +537,12 @@ def _not_allowed_value(error: ValidationError) -> SchemaMessage:
         if not all(isinstance(option, dict) and "const" in option for option in options):
             return _default_message(error)
         options = [option["const"] for option in options]
-    close = difflib.get_close_matches(str(error.instance), [str(option) for option in options], n=1)
+    close = difflib.get_close_matches(str(error.instance), [str(option) for option in options], n=2)
+    ratios = [difflib.SequenceMatcher(None, str(error.instance), option).ratio() for option in close]
+    unique = close[0] if close and (len(close) == 1 or ratios[0] > ratios[1]) else None  # no guess between equals
     return SchemaMessage("not-allowed-value",
                          f"'{error.instance}' is not one of the allowed values: {', '.join(map(str, options))}",
-                         hint=f"did you mean '{close[0]}'?" if close else "")
+                         hint=f"did you mean '{unique}'?" if unique else "")
 
 
 def _wrong_form(error: ValidationError) -> SchemaMessage:

@@ -35,7 +35,7 @@ from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
 from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.site.export import export_files
-from kb.site.plan import plan_site
+from kb.site.plan import PlannedPage, plan_site
 
 GLOSSARY_PAGE = "reference/glossary.md"
 
@@ -118,6 +118,12 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
             if planned.entity is not None:
                 build.entity_pages[planned.path] = planned.entity
         return files
+
+    def refresh(self, knowledge_base: KnowledgeBase, planned: list[PlannedPage]) -> None:
+        """``kb serve``, after a save: the data the pages it builds again come from, and which page is which
+        entity's (it builds only the pages the change touches, without the events above)."""
+        self.build = Build(knowledge_base)
+        self.build.entity_pages = {page.path: page.entity for page in planned if page.entity is not None}
 
     # 3. A second process for half of the entity pages ------------------------------------------------------
 

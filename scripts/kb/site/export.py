@@ -45,26 +45,55 @@ def data_version(kb: KnowledgeBase) -> tuple[str, str]:
 
 def export_files(kb: KnowledgeBase) -> dict[str, bytes]:
     """Every open-data file, keyed by its path in the site."""
-    version, released = data_version(kb)
-    files: dict[str, bytes] = {}
-    for entity_type in kb.types:
-        entities = kb.of_type(entity_type.name)
-        files[f"{API}/{entity_type.plural}.json"] = _json({
-            "version": version, "type": entity_type.name,
-            "schema": f"schema/{entity_type.schema_file}",
-            "items": {e.id: e.data for e in entities},
-        })
-        for entity in entities:
-            files[f"{API}/{entity_type.plural}/{entity.id}.json"] = _json(entity.data)
-    files[f"{API}/sources.json"] = _json({s.id: s.data for s in kb.sources.values()})
-    files[f"{API}/glossary.json"] = _json(kb.glossary)
-    for name, schema in sorted(kb.schemas.raw.items()):
-        files[f"{API}/schema/{name}"] = _json({k: v for k, v in schema.items() if k != "$id"})
-    files[f"{API}/compare-products.csv"] = _csv(compare_products(kb))
-    files[f"{API}/compare-therapies.csv"] = _csv(compare_therapies(kb))
-    files[f"{API}/index.json"] = _json({"version": version, "released": released,
-                                        "files": sorted(p.removeprefix(f"{API}/") for p in files)})
-    checksums = "".join(f"{hashlib.sha256(content).hexdigest()}  {path.removeprefix(API + '/')}\n"
-                        for path, content in sorted(files.items()))
-    files[f"{API}/SHA256SUMS"] = checksums.encode("utf-8")
-    return files
+    return Exporter().files(kb)
+
+
+class Exporter:
+    """Makes the open-data files, keeping each entity's JSON while its data is the same object: ``kb serve``
+    exports again after every save, and the data of each file that did not change is the object it was."""
+
+    def __init__(self) -> None:
+        self._encoded: dict[int, tuple[Any, bytes]] = {}  # id(data) -> (data, its JSON): the data kept alive
+
+    def files(self, kb: KnowledgeBase) -> dict[str, bytes]:
+        """Every open-data file, keyed by its path in the site."""
+        version, released = data_version(kb)
+        files: dict[str, bytes] = {}
+        encoded: dict[int, tuple[Any, bytes]] = {}
+        for entity_type in kb.types:
+            entities = kb.of_type(entity_type.name)
+            items = {e.id: self._entity_json(e.data, encoded) for e in entities}
+            files[f"{API}/{entity_type.plural}.json"] = _json_with_items({
+                "version": version, "type": entity_type.name, "schema": f"schema/{entity_type.schema_file}"}, items)
+            for entity in entities:
+                files[f"{API}/{entity_type.plural}/{entity.id}.json"] = items[entity.id]
+        self._encoded = encoded  # what this export used: nothing else is kept
+        files[f"{API}/sources.json"] = _json({s.id: s.data for s in kb.sources.values()})
+        files[f"{API}/glossary.json"] = _json(kb.glossary)
+        for name, schema in sorted(kb.schemas.raw.items()):
+            files[f"{API}/schema/{name}"] = _json({k: v for k, v in schema.items() if k != "$id"})
+        files[f"{API}/compare-products.csv"] = _csv(compare_products(kb))
+        files[f"{API}/compare-therapies.csv"] = _csv(compare_therapies(kb))
+        files[f"{API}/index.json"] = _json({"version": version, "released": released,
+                                            "files": sorted(p.removeprefix(f"{API}/") for p in files)})
+        checksums = "".join(f"{hashlib.sha256(content).hexdigest()}  {path.removeprefix(API + '/')}\n"
+                            for path, content in sorted(files.items()))
+        files[f"{API}/SHA256SUMS"] = checksums.encode("utf-8")
+        return files
+
+    def _entity_json(self, data: Any, encoded: dict[int, tuple[Any, bytes]]) -> bytes:
+        kept = self._encoded.get(id(data))
+        content = kept[1] if kept is not None and kept[0] is data else _json(data)
+        encoded[id(data)] = (data, content)
+        return content
+
+
+def _json_with_items(head: dict[str, Any], items: dict[str, bytes]) -> bytes:
+    """``_json({**head, "items": {id: data}})``, from each item's own JSON: every line of an item's JSON moves
+    four spaces right, which is where indenting by two puts it two levels down."""
+    if not items:
+        return _json({**head, "items": {}})
+    opening = _json(head).decode("utf-8").rstrip().removesuffix("}").rstrip()
+    entries = [f'    {json.dumps(key, ensure_ascii=False)}: ' + content.decode("utf-8").rstrip().replace("\n", "\n    ")
+               for key, content in items.items()]
+    return (opening + ',\n  "items": {\n' + ",\n".join(entries) + "\n  }\n}\n").encode("utf-8")
