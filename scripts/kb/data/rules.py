@@ -36,6 +36,7 @@ class IdIndex:
 
     types: dict[str, str] = field(default_factory=dict)  # entity id -> type name
     sources: set[str] = field(default_factory=set)
+    source_kinds: dict[str, str] = field(default_factory=dict)  # source id -> its kind (pubmed, news, ...)
     entity_types: set[str] = field(default_factory=set)  # every type name a schema declares
     unreadable_ids: set[str] = field(default_factory=set)
     sources_unreadable: bool = False
@@ -213,6 +214,28 @@ def first_line_problems(document: Document, schema_path: str) -> Iterator[Proble
     if document.first_line.strip() != expected:
         yield Problem(document.shown_path, 1, 1, f"the first line should be '{expected}' so that editors "
                                                  "check the file as you type", "warning")
+
+
+# A figure rests on a primary source when one of its sources is of these kinds (see sources.schema.json).
+PRIMARY_SOURCE_KINDS = {"pubmed", "doi", "trial-registry", "regulator", "guideline"}
+
+
+def secondary_figure_problems(document: Document, source_kinds: dict[str, str]) -> Iterator[Problem]:
+    """A warning for each figure whose sources are all secondary (news, press releases, web pages…) unless
+    its evidence level says so: the paper, label or registry record should be cited where one exists."""
+    figures = document.data.get("figures")
+    for index, figure in enumerate(figures if isinstance(figures, list) else []):
+        sources = figure.get("sources") if isinstance(figure, dict) else None
+        if not isinstance(sources, list) or not sources or figure.get("evidence_level") == "secondary-report":
+            continue
+        kinds = [source_kinds.get(source) for source in sources]
+        if None in kinds or PRIMARY_SOURCE_KINDS.intersection(kinds):
+            continue
+        shown = ", ".join(sorted(set(kinds)))
+        yield document.problem(("figures", index, "sources"),
+                               f"figures[{index}].sources: every source is secondary ({shown}); cite the paper, "
+                               "label or registry record, or, if none exists, set evidence_level: secondary-report",
+                               severity="warning")
 
 
 def field_name(path: JsonPath) -> str:

@@ -99,6 +99,7 @@ def validate_documents(documents: list[Document], unreadable: list[Path], data_r
         result.problems += found
         result.problems += rules.table_problems(document)
         result.problems += rules.review_problems(document, today)
+        result.problems += rules.secondary_figure_problems(document, ids.source_kinds)
         result.problems += rules.first_line_problems(document, f"../schema/{schema_file}")
         result.references += dict.fromkeys(Reference(entity_id, *reference) for reference in references)
     result.problems += _skipped_note(ids, unreadable)
@@ -146,6 +147,7 @@ def _id_index(result: ValidationResult, unreadable: list[Path], data_root: Path,
     sources = result.collections.get("sources.yaml")
     if sources is not None:
         ids.sources = set(sources.data)
+        ids.source_kinds = {key: entry.get("kind") for key, entry in sources.data.items() if isinstance(entry, dict)}
     elif data_root / "sources.yaml" in unreadable:
         ids.sources_unreadable = True
     else:
