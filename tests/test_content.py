@@ -142,7 +142,8 @@ def test_which_car_t_products_are_approved_for_b_all_and_when(kb):
                    and " ALL" in f" {a['indication']}" and a.get("date") for a in product.data.get("approvals", []))
 
     approved = {product.id for product in kb.of_type("product")
-                if any(i["disease"] == "b-all" for i in product.data.get("indications", [])) and approved_for_all(product)}
+                if any(i["disease"] == "b-all" for i in product.data.get("indications", []))
+                and approved_for_all(product)}
     assert {"tisagenlecleucel", "brexucabtagene-autoleucel", "obecabtagene-autoleucel"} <= approved
 
 
@@ -150,7 +151,8 @@ def test_how_often_severe_crs_happens_with_each_leukemia_product(kb):
     for product_id in ("tisagenlecleucel", "brexucabtagene-autoleucel", "obecabtagene-autoleucel"):
         from kb.site.compare import figures_about_product
 
-        severe = [f for f in figures_about_product(kb, kb.entities[product_id]) if f.get("metric") == "crs-grade-3-plus"]
+        figures = figures_about_product(kb, kb.entities[product_id])
+        severe = [f for f in figures if f.get("metric") == "crs-grade-3-plus"]
         assert severe and all(f.get("grading_scale") for f in severe), product_id
 
 
@@ -200,8 +202,9 @@ def test_when_transplant_follows_car_t(kb):
 
 
 def test_product_pages_list_inn_brands_code_names_and_short_names(kb):
-    expected = {"tisagenlecleucel": ["Kymriah", "CTL019", "tisa-cel"], "brexucabtagene-autoleucel": ["Tecartus", "KTE-X19",
-                "brexu-cel"], "obecabtagene-autoleucel": ["Aucatzyl", "AUTO1", "obe-cel"]}
+    expected = {"tisagenlecleucel": ["Kymriah", "CTL019", "tisa-cel"],
+                "brexucabtagene-autoleucel": ["Tecartus", "KTE-X19", "brexu-cel"],
+                "obecabtagene-autoleucel": ["Aucatzyl", "AUTO1", "obe-cel"]}
     for product_id, names in expected.items():
         data = kb.entities[product_id].data
         shown = [data.get("brand", ""), *data.get("aliases", [])]
