@@ -7,10 +7,13 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from kb.clock import ClockError
@@ -57,10 +60,16 @@ def command_render(args: argparse.Namespace) -> int:
     from kb.site.plan import render_site
 
     pages = render_site(load_knowledge_base(args.data, strict=args.strict))
-    for relative, content in pages.items():
-        target = args.out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
+    if args.out.exists() and not args.out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "the output is a file, not a folder", str(args.out))
+    # Written into a new folder beside the output first: a failure (a full disk) leaves the output as it was.
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{args.out.name}-", dir=args.out.parent) as staging:
+        for relative, content in pages.items():
+            target = Path(staging) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        shutil.copytree(staging, args.out, dirs_exist_ok=True)
     print(f"wrote {len(pages)} page(s) to {args.out}", file=sys.stderr)
     return 0
 
