@@ -43,6 +43,7 @@ import yaml
 
 from benchmarks.synthetic import EPOCH as BENCH_EPOCH
 from benchmarks.synthetic import REPO, generate_dataset
+from benchmarks.validation import measure_validation, validation_targets
 
 DEFAULT_JSON = Path("bench-results/bench.json")
 DEFAULT_SIZES = (100, 1000, 5000)
@@ -434,13 +435,14 @@ def run_benchmark(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, repeats: i
             rows.append(measure_size(n, runs, work, baselines=baselines, plain_default_max_n=plain_default_max_n,
                                      browser=browser and n == 1000, log=log, stage_repeats=stage_runs))
             shutil.rmtree(work, ignore_errors=True)
+        validation = measure_validation(Path(temporary), runs=repeats)
         weights = None
         if page_weight:
             try:
                 weights = real_page_weights(Path(temporary))
             except RuntimeError as exc:  # e.g. the real data does not validate today: report, keep the rest
                 log(f"page weight of the real site not measured: {str(exc).splitlines()[0]}")
-    checks = check_targets(rows, weights)
+    checks = check_targets(rows, weights) + validation_targets(validation)
     result = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform},
@@ -450,6 +452,7 @@ def run_benchmark(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, repeats: i
         "columns": [{"key": key, "title": title} for key, title, _ in COLUMNS],
         "rows": rows,
         "page_weights": weights,
+        "validation": validation,
         "targets": checks,
         "table": format_table(rows),
     }
