@@ -27,9 +27,10 @@ def _default_data() -> Path:
 
 
 def _print_problems(problems: list[Problem], *, strict: bool) -> None:
-    """Errors first, then warnings, each sorted by file and position (strict makes every warning an error)."""
-    shown = [p.as_error() if strict else p for p in problems]
-    for severity, heading in (("error", "Errors"), ("warning", "Warnings")):
+    """Errors first, then warnings, then notes, each sorted by file and position (strict makes every warning an
+    error)."""
+    shown = [p.as_error() if p.blocks(strict) else p for p in problems]
+    for severity, heading in (("error", "Errors"), ("warning", "Warnings"), ("note", "Notes")):
         group = sorted(p for p in shown if p.severity == severity)
         if group:
             print(f"{heading} ({len(group)}) in {len({p.path for p in group})} file(s):", file=sys.stderr)
@@ -41,17 +42,20 @@ def command_validate(args: argparse.Namespace) -> int:
     from kb.data.validate import check_data
 
     problems = check_data(args.data).problems
-    errors = [p for p in problems if p.is_error or args.strict]
+    errors = [p for p in problems if p.blocks(args.strict)]
+    notes = [p for p in problems if p.severity == "note"]
     if args.format == "json":
         print(json.dumps({
             "ok": not errors,
-            "errors": [vars(p) for p in problems if p.is_error or args.strict],
-            "warnings": [vars(p) for p in problems if not (p.is_error or args.strict)],
+            "errors": [vars(p) for p in errors],
+            "warnings": [vars(p) for p in problems if p.severity == "warning" and not p.blocks(args.strict)],
+            "notes": [vars(p) for p in notes],
         }, indent=2))
     else:
         _print_problems(problems, strict=args.strict)
-        warnings = len(problems) - len(errors)
-        print(f"{len(errors)} error(s), {warnings} warning(s)", file=sys.stderr)
+        warnings = len(problems) - len(errors) - len(notes)
+        print(f"{len(errors)} error(s), {warnings} warning(s)" + (f", {len(notes)} note(s)" if notes else ""),
+              file=sys.stderr)
     return 1 if errors else 0
 
 

@@ -139,7 +139,7 @@ class KnowledgeBase:
 def load_knowledge_base(data_root: Path, *, strict: bool = False) -> KnowledgeBase:
     """The validated model of ``data_root``; raises DataError with every error (and warning, if strict)."""
     result = check_data(data_root)
-    blocking = [p for p in result.problems if p.is_error or strict]
+    blocking = [p for p in result.problems if p.blocks(strict)]
     if blocking:
         raise DataError(blocking)
     return build_knowledge_base(result)
