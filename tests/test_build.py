@@ -128,7 +128,7 @@ def test_kb_validate_reports_errors_without_a_traceback(project):
 def test_kb_validate_json_output_is_machine_readable(project):
     result = run_kb("validate", "--format", "json", cwd=project)
     assert result.returncode == 0
-    assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": []}
+    assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": [], "notes": []}
 
 
 def test_search_indexes_both_summaries_and_every_section_of_an_entity_page(built_fixture_site):

@@ -123,7 +123,8 @@ class KnowledgeBase:
         """Each tag's title in the schemas' controlled list (car-t: CAR-T); empty if the list gives none."""
         for entity_type in self.types:
             schema = self.schemas.inlined.get(entity_type.schema_file, {})
-            options = schema.get("properties", {}).get("tags", {}).get("items", {}).get("oneOf")
+            items = schema.get("properties", {}).get("tags", {}).get("items", {})
+            options = items.get("x-choices") or items.get("oneOf")
             if options:
                 return {option["const"]: option["title"] for option in options
                         if "const" in option and "title" in option}

@@ -186,7 +186,9 @@ def _choice_as_enum(node: dict[str, Any]) -> dict[str, Any]:
             isinstance(option, dict) and "const" in option and set(option) <= {"const", *_ANNOTATIONS}
             for option in options):
         return node
-    return {**{key: value for key, value in node.items() if key != "oneOf"}, "enum": [o["const"] for o in options]}
+    # The options stay beside the enum, as an annotation, for what reads their titles (tags on the site).
+    return {**{key: value for key, value in node.items() if key != "oneOf"}, "enum": [o["const"] for o in options],
+            "x-choices": options}
 
 
 def _pointed_at(node: Any, pointer: str) -> Any:

@@ -47,7 +47,8 @@ def plain(value: Any) -> str:
 
 
 def _escape_outside_links(text: str) -> str:
-    return escape_html(text).replace("[", "\\[").replace("]", "\\]")
+    """Escaped so that Python-Markdown reads every bracket (and backslash) as itself, never as a link."""
+    return escape_html(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def humanize(value: str) -> str:
