@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from kb.model import KnowledgeBase
-from kb.site.compare import Comparison, compare_products, compare_therapies
+from kb.site.compare import Comparison, compare_products, compare_therapies, compare_trials
 
 API = "api/v1"
 
@@ -30,7 +30,8 @@ def _csv(comparison: Comparison) -> bytes:
     writer.writerow(["id", *comparison.columns.values(), "sources"])
     for entity, cells in comparison.rows:
         sources = sorted({s for cell in cells.values() for s in cell.sources})
-        writer.writerow([entity.id, *(cell.text for cell in cells.values()), " ".join(sources)])
+        texts = (f"{cell.text} ({cell.note})" if cell.note else cell.text for cell in cells.values())
+        writer.writerow([entity.id, *texts, " ".join(sources)])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -62,6 +63,7 @@ def export_files(kb: KnowledgeBase) -> dict[str, bytes]:
         files[f"{API}/schema/{name}"] = _json({k: v for k, v in schema.items() if k != "$id"})
     files[f"{API}/compare-products.csv"] = _csv(compare_products(kb))
     files[f"{API}/compare-therapies.csv"] = _csv(compare_therapies(kb))
+    files[f"{API}/compare-trials.csv"] = _csv(compare_trials(kb))
     files[f"{API}/index.json"] = _json({"version": version, "released": released,
                                         "files": sorted(p.removeprefix(f"{API}/") for p in files)})
     checksums = "".join(f"{hashlib.sha256(content).hexdigest()}  {path.removeprefix(API + '/')}\n"

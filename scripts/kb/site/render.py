@@ -26,6 +26,7 @@ from kb.data.markup import CITATION, ENTITY_PREFIX, escape_html, link_labels_onl
 from kb.model import Entity, KnowledgeBase
 from kb.site import diagrams
 from kb.site.abbreviations import term_anchor
+from kb.site.compare import first_approval
 from kb.site.figures import format_figure_value, format_number
 from kb.site.links import page_url, relative_path, relative_url
 
@@ -225,12 +226,39 @@ def front_matter(**fields: Any) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
-def description_of(entity: Entity) -> str:
-    """A plain one-line description for search engines and link previews."""
-    text = link_labels_only(entity.data.get("plain_summary", entity.name))
+# The end of a sentence: a full stop, question or exclamation mark (and any closing quote or bracket), then
+# a space and a capital or digit; not after a single letter or a common abbreviation (e.g., vs., Dr.).
+_SENTENCE_END = re.compile(r"""[.!?]["'’”)\]]*\s+(?=["'‘“(\[]?[A-Z0-9])""")
+_NOT_AN_END = re.compile(r"(?:\b[A-Za-z]|\be\.g|\bi\.e|\bvs|\bapprox|\bDr|\bSt|\bNo|\bFig|\bal|\bca)\.$")
+
+
+def plain_text(markdown_text: str) -> str:
+    """Data Markdown as plain text: link labels kept, citations dropped, emphasis marks removed."""
+    text = link_labels_only(markdown_text)
     text = CITATION.sub("", text) if "[@" in text else text
-    text = " ".join(text.replace("*", "").replace("_", "").replace("`", "").split())
-    return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
+    return " ".join(text.replace("*", "").replace("_", "").replace("`", "").split())
+
+
+def whole_sentences(text: str, limit: int) -> str:
+    """As many whole sentences from the start of ``text`` as fit in ``limit`` characters, and always the first:
+    never cut in the middle of a sentence."""
+    if len(text) <= limit:
+        return text
+    cut = None
+    for match in _SENTENCE_END.finditer(text):
+        if _NOT_AN_END.search(text[:match.start() + 1]):
+            continue
+        stop = match.start() + len(match.group(0).rstrip())
+        if cut is not None and stop > limit:
+            break
+        cut = stop
+    return text[:cut] if cut else text
+
+
+def description_of(entity: Entity, limit: int = 200) -> str:
+    """A plain description for search engines, link previews and lists: the plain-language summary's first
+    whole sentences (as many as fit in ``limit`` characters, the first one always)."""
+    return whole_sentences(plain_text(entity.data.get("plain_summary", entity.name)), limit)
 
 
 @cache
@@ -242,7 +270,7 @@ def environment() -> jinja2.Environment:
                              keep_trailing_newline=True, auto_reload=False)
     env.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize, number=format_number)
     env.globals.update(front_matter=front_matter, description_of=description_of, diagrams=diagrams,
-                       term_anchor=term_anchor, page_url=page_url)
+                       term_anchor=term_anchor, page_url=page_url, first_approval=first_approval)
     return env
 
 
