@@ -27,7 +27,8 @@ from kb.model import Entity, KnowledgeBase
 from kb.site import diagrams
 from kb.site.abbreviations import term_anchor
 from kb.site.compare import first_approval
-from kb.site.figures import format_figure_value, format_number
+from kb.site.export import FEED, entity_data_path
+from kb.site.figures import figure_anchors, format_figure_value, format_number
 from kb.site.links import page_url, relative_path, relative_url
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -90,6 +91,11 @@ class PageContext:
     def md_path(self, target: Target) -> str:
         """The path of another page relative to this one, for a Markdown link."""
         return relative_path(self.page_path, self._path(target))
+
+    def md_file(self, path: str) -> str:
+        """The path of any file of the site (``api/v1/sources.ris``, ``feed.xml``) relative to this page, for a
+        Markdown link."""
+        return relative_path(self.page_path, path)
 
     def a(self, target: Target, text: str | None = None) -> str:
         """An HTML link to an entity (named by its name unless ``text`` is given) or a page."""
@@ -268,9 +274,11 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, auto_reload=False)
-    env.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize, number=format_number)
+    env.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize, number=format_number,
+                       with_anchors=lambda figures: list(zip(figures, figure_anchors(figures), strict=True)))
     env.globals.update(front_matter=front_matter, description_of=description_of, diagrams=diagrams,
-                       term_anchor=term_anchor, page_url=page_url, first_approval=first_approval)
+                       term_anchor=term_anchor, page_url=page_url, first_approval=first_approval,
+                       data_path=entity_data_path, feed_path=FEED)
     return env
 
 
