@@ -36,7 +36,7 @@ from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker
 from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
 from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
-from kb.site.export import FEED, entity_data_path, export_files
+from kb.site.export import FEED, export_files
 from kb.site.feed import atom_feed
 from kb.site.plan import plan_site
 from kb.site.sharing import page_json_ld, script_json
@@ -194,7 +194,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
 
 def _sharing(build: Build, page: Page, config: MkDocsConfig) -> dict[str, str]:
     """What the page's head tells link previews and search engines (main.html writes it): plain title and
-    description, absolute address, its JSON-LD, and an entity page's own JSON."""
+    description, absolute address and its JSON-LD."""
     site_url = config.site_url or "/"
     entity = build.entity_pages.get(page.file.src_uri)
     title = config.site_name if page.is_homepage else html.unescape(str(page.meta.get("title") or page.title or ""))
@@ -204,8 +204,7 @@ def _sharing(build: Build, page: Page, config: MkDocsConfig) -> dict[str, str]:
     json_ld = page_json_ld(build.knowledge_base, title=title, description=description, url=url, site_url=site_url,
                            site_name=config.site_name, entity=entity, last_reviewed=last_reviewed)
     return {"title": title, "description": description, "url": url, "type": "article" if entity else "website",
-            "json_ld": script_json(json_ld), "data": site_url + entity_data_path(entity) if entity else "",
-            "feed": site_url + FEED}
+            "json_ld": script_json(json_ld)}
 
 
 def _with_type_indexes(nav: list[Any] | None, knowledge_base: KnowledgeBase) -> list[Any] | None:
