@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb.model import Entity, KnowledgeBase
 from kb.site.compare import (
+    Comparison,
     compare_products,
     compare_therapies,
     compare_trials,
@@ -39,10 +41,14 @@ COLLECTION_PAGES = {
     "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
 }
 BIBLIOGRAPHY = "reference/sources.md"
-# The comparison pages: page path -> (what its rows are, plural; the comparison that makes them).
-COMPARISONS = {"compare/therapies.md": ("therapies", compare_therapies),
-               "compare/products.md": ("products", compare_products),
-               "compare/trials.md": ("trials", compare_trials)}
+# The comparison pages: page path -> (what its rows are, plural; the comparison; what else its page shows).
+COMPARISONS: dict[str, tuple[str, Callable[[KnowledgeBase], Comparison], Callable[[KnowledgeBase], dict[str, Any]]]] = {
+    "compare/therapies.md": ("therapies", compare_therapies, lambda kb: {}),
+    "compare/products.md": ("products", compare_products,
+                            lambda kb: {"context_products": context_products(kb),
+                                        "approvals": leukemia_approval_events(kb)}),
+    "compare/trials.md": ("trials", compare_trials, lambda kb: {}),
+}
 # Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
 # lists are slow to load on a phone and hard to scan. Search and the type filters find any single entry.
 ENTRIES_PER_PAGE = 100
@@ -131,12 +137,10 @@ def _collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes
 def _own_context(path: str, knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
     """What only one collection page needs."""
     if path in COMPARISONS:
-        name, compare = COMPARISONS[path]
+        noun, compare, extra = COMPARISONS[path]
         comparison = compare(knowledge_base)
-        filters = filters_for(knowledge_base, [entity for entity, _ in comparison.rows], name, f"kb-compare-{name}")
-        extra = {"context_products": context_products(knowledge_base),
-                 "approvals": leukemia_approval_events(knowledge_base)} if name == "products" else {}
-        return {name: comparison, "filters": filters, **extra}
+        filters = filters_for(knowledge_base, [entity for entity, _ in comparison.rows], noun, f"kb-compare-{noun}")
+        return {noun: comparison, "filters": filters, **extra(knowledge_base)}
     if path == "reference/downloads.md":
         return {"exported": sorted(exported), "sizes": {p: len(content) for p, content in exported.items()},
                 "checksums": {p: hashlib.sha256(content).hexdigest() for p, content in exported.items()}}
