@@ -59,3 +59,12 @@ def test_an_abbreviation_with_an_html_entity_is_found_as_html_writes_it():
 
 def test_the_glossary_anchor_is_a_plain_slug():
     assert term_anchor("CAR-T") == "term-car-t" and term_anchor("R&D") == "term-r-d"
+
+
+def test_a_use_inside_a_form_label_gets_the_tooltip_but_no_link():
+    glossary = {"CLL": "chronic lymphocytic leukemia"}
+    page = '<label><input type="checkbox"> CLL</label><p>CLL</p>'
+    marked = mark_abbreviations(page, glossary, abbreviation_pattern(glossary), "../glossary/")
+    assert marked == ('<label><input type="checkbox"> <abbr title="chronic lymphocytic leukemia">CLL</abbr></label>'
+                      '<p><a class="kb-abbr" href="../glossary/#term-cll">'
+                      '<abbr title="chronic lymphocytic leukemia">CLL</abbr></a></p>')

@@ -86,7 +86,8 @@ def test_related_links_escape_names_for_html(kb):
 def test_bibliography_lists_the_pages_citing_each_source_or_says_none_does(kb):
     from kb.model import Source
 
-    kb.sources["uncited"] = Source("uncited", {"citation": "A source no page cites.", "url": "https://example.org"})
+    kb.sources["uncited"] = Source("uncited", {"kind": "web", "citation": "A source no page cites.",
+                                            "url": "https://example.org"})
     rows = {re.search(r'<span id="([^"]+)">', line).group(1): line.rsplit(" | ", 1)[1]
             for line in render_site(kb)["reference/sources.md"].splitlines() if line.startswith("| <span")}
     assert rows["label-page"] == ("[B-cell acute lymphoblastic leukemia](../diseases/b-all.md), "

@@ -130,6 +130,13 @@ class KnowledgeBase:
                         if "const" in option and "title" in option}
         return {}
 
+    @cached_property
+    def metric_titles(self) -> dict[str, str]:
+        """Each figure metric's short label in the schemas (overall-remission: CR/CRi), for comparisons."""
+        figure = self.schemas.inlined.get("common.schema.json", {}).get("$defs", {}).get("figure", {})
+        options = figure.get("properties", {}).get("metric", {}).get("oneOf", [])
+        return {option["const"]: option["title"] for option in options if "const" in option and "title" in option}
+
     def review_events(self) -> list[tuple[str, Entity, dict[str, Any]]]:
         """Every review-history entry as (date, entity, entry), newest first."""
         events = [(entry["date"], entity, entry) for entity in self.entities.values()

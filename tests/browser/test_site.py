@@ -18,6 +18,7 @@ PAGE_TYPES = {
     "challenge": "challenges/gvhd/",
     "type index": "products/",
     "comparison": "compare/products/",
+    "trial comparison": "compare/trials/",
     "glossary": "reference/glossary/",
     "bibliography": "reference/sources/",
     "downloads": "reference/downloads/",

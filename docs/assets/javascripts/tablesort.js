@@ -5,6 +5,11 @@
   "use strict";
 
   function sortKey(cell) {
+    // A cell may carry its value for sorting (a figure's number, a date) when its text starts otherwise.
+    if (cell.hasAttribute("data-sort")) {
+      var key = cell.getAttribute("data-sort");
+      return key !== "" && !isNaN(Number(key)) ? Number(key) : key;
+    }
     var text = cell.textContent.replace(/\[\d+\]|\s+/g, " ").trim();
     if (text === "" || text === "\u2014") return null;
     if (/^\d{4}(-\d{2}){0,2}\b/.test(text)) return text;

@@ -4,10 +4,12 @@ Its events are the build's steps, in the order MkDocs runs them:
 
 1. ``on_config``: the data, loaded and validated, as a model (``kb build`` hands over the one it checked);
    each entity type's index joins the navigation;
-2. ``on_files``: the open data and every planned page (see :mod:`kb.site.plan`) become generated files;
+2. ``on_files``: the open data, the Atom feed of changes and every planned page (see :mod:`kb.site.plan`)
+   become generated files;
 3. ``on_nav``: with enough entity pages, a second process starts converting half of them;
 4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review;
-   abbreviations are marked; the pages the second process converted take its HTML.
+   abbreviations are marked; the pages the second process converted take its HTML;
+5. ``on_page_context``: what the page's head tells link previews and search engines (``kb_share``).
 
 While serving, a data error does not stop the preview: the last good data is built again, with the errors
 shown at the top of every page, until the file is fixed.
@@ -15,6 +17,7 @@ shown at the top of every page, until the file is fixed.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import sys
@@ -34,8 +37,10 @@ from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker
 from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
 from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
-from kb.site.export import export_files
+from kb.site.export import FEED, export_files
+from kb.site.feed import atom_feed
 from kb.site.plan import plan_site
+from kb.site.sharing import page_json_ld, script_json
 
 GLOSSARY_PAGE = "reference/glossary.md"
 
@@ -107,6 +112,8 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         exported = export_files(build.knowledge_base)
         for path, content in exported.items():
             files.append(File.generated(config, path, content=content))
+        feed = atom_feed(build.knowledge_base, config.site_url or "/", config.site_name)
+        files.append(File.generated(config, FEED, content=feed))
         for planned in plan_site(build.knowledge_base, exported):
             # Entity pages are reached from their type's index: listing them in the navigation would make every
             # page carry every entity, and the build quadratic.
@@ -166,7 +173,9 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
 
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
                         ) -> dict[str, Any]:
-        context["kb_errors"] = [str(problem) for problem in self._current().errors]
+        build = self._current()
+        context["kb_errors"] = [str(problem) for problem in build.errors]
+        context["kb_share"] = _sharing(build, page, config)
         return context
 
     def on_post_build(self, config: MkDocsConfig) -> None:
@@ -183,6 +192,21 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
     def _current(self) -> Build:
         assert self.build is not None, "on_config runs first"
         return self.build
+
+
+def _sharing(build: Build, page: Page, config: MkDocsConfig) -> dict[str, str]:
+    """What the page's head tells link previews and search engines (main.html writes it): plain title and
+    description, absolute address and its JSON-LD."""
+    site_url = config.site_url or "/"
+    entity = build.entity_pages.get(page.file.src_uri)
+    title = config.site_name if page.is_homepage else html.unescape(str(page.meta.get("title") or page.title or ""))
+    description = html.unescape(str(page.meta.get("description") or config.site_description or ""))
+    url = page.canonical_url or site_url + page.url
+    last_reviewed = entity.data["last_reviewed"] if entity else page.meta.get("last_reviewed")
+    json_ld = page_json_ld(build.knowledge_base, title=title, description=description, url=url, site_url=site_url,
+                           site_name=config.site_name, entity=entity, last_reviewed=last_reviewed)
+    return {"title": title, "description": description, "url": url, "type": "article" if entity else "website",
+            "json_ld": script_json(json_ld)}
 
 
 def _with_type_indexes(nav: list[Any] | None, knowledge_base: KnowledgeBase) -> list[Any] | None:

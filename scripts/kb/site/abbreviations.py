@@ -3,8 +3,9 @@
 This runs on each page's finished HTML, in one pass, rather than through Python-Markdown's ``abbr``
 extension: the extension cannot see inside the HTML tables the renderer writes, and walking every page's
 element tree was a measurable part of the build. A link on the first use makes the definition reachable
-by keyboard and touch too. Links cannot nest, so uses inside links and headings (which feed the table of
-contents) get the tooltip only; code, SVG drawings, scripts and existing ``<abbr>`` are left alone.
+by keyboard and touch too. Links cannot nest, so uses inside links, headings (which feed the table of
+contents) and form labels (a click there ticks the box) get the tooltip only; code, SVG drawings, scripts
+and existing ``<abbr>`` are left alone.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import re
 
 # Only the elements that change how a use is marked (every other tag is simply not text), and comments, so
 # that a tag inside one does not count.
-_STATE_TAG = re.compile(r"<!--.*?-->|<(/?)(code|pre|svg|script|style|abbr|textarea|kbd|a|h[1-6])\b[^>]*>",
+_STATE_TAG = re.compile(r"<!--.*?-->|<(/?)(code|pre|svg|script|style|abbr|textarea|kbd|a|label|h[1-6])\b[^>]*>",
                         re.IGNORECASE | re.DOTALL)
 # What may come before a word: a letter, digit, hyphen, or the "&" or "#" of a character reference (so that
 # an abbreviation such as "amp" is never found inside "&amp;").
 _PART_OF_A_WORD = re.compile(r"[\w&#-]")
 _LEAVE_ALONE = {"code", "pre", "svg", "script", "style", "abbr", "textarea", "kbd"}
-_NO_LINK = {"a", "h1", "h2", "h3", "h4", "h5", "h6"}
+_NO_LINK = {"a", "label", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def term_anchor(abbreviation: str) -> str:

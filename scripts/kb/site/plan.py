@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb.model import Entity, KnowledgeBase
-from kb.site.compare import compare_products, compare_therapies
+from kb.site.compare import (
+    Comparison,
+    compare_products,
+    compare_therapies,
+    compare_trials,
+    context_products,
+    leukemia_approval_events,
+)
 from kb.site.export import data_version, export_files
+from kb.site.facets import filters_for
 from kb.site.render import render_page
 
 # Pages built from all the data: page path -> template. The bibliography is one of them, cut into pages.
 COLLECTION_PAGES = {
     "compare/therapies.md": "compare/therapies.md.j2",
     "compare/products.md": "compare/products.md.j2",
+    "compare/trials.md": "compare/trials.md.j2",
     "reference/sources.md": "reference/sources.md.j2",
     "reference/glossary.md": "reference/glossary.md.j2",
     "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
@@ -31,6 +41,14 @@ COLLECTION_PAGES = {
     "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
 }
 BIBLIOGRAPHY = "reference/sources.md"
+# The comparison pages: page path -> (what its rows are, plural; the comparison; what else its page shows).
+COMPARISONS: dict[str, tuple[str, Callable[[KnowledgeBase], Comparison], Callable[[KnowledgeBase], dict[str, Any]]]] = {
+    "compare/therapies.md": ("therapies", compare_therapies, lambda kb: {}),
+    "compare/products.md": ("products", compare_products,
+                            lambda kb: {"context_products": context_products(kb),
+                                        "approvals": leukemia_approval_events(kb)}),
+    "compare/trials.md": ("trials", compare_trials, lambda kb: {}),
+}
 # Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
 # lists are slow to load on a phone and hard to scan. Search and the type filters find any single entry.
 ENTRIES_PER_PAGE = 100
@@ -91,9 +109,11 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
     for entity_type in knowledge_base.types:
         entities = knowledge_base.of_type(entity_type.name)
         for path, listed, pagination in list_pages(f"{entity_type.plural}/index.md", entities):
+            filters = filters_for(knowledge_base, listed, entity_type.plural, f"kb-list-{entity_type.plural}",
+                                  paginated=len(pagination.paths) > 1)
             pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
-                                     {"entity_type": entity_type, "entities": listed, "pagination": pagination},
-                                     in_nav=pagination.number == 1))
+                                     {"entity_type": entity_type, "entities": listed, "pagination": pagination,
+                                      "filters": filters}, in_nav=pagination.number == 1))
         pages += [PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
                               {"entity": entity, "d": entity.data}, entity, entity.source_path) for entity in entities]
     shared = _collection_context(knowledge_base, exported)
@@ -116,10 +136,11 @@ def _collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes
 
 def _own_context(path: str, knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
     """What only one collection page needs."""
-    if path == "compare/products.md":
-        return {"products": compare_products(knowledge_base)}
-    if path == "compare/therapies.md":
-        return {"therapies": compare_therapies(knowledge_base)}
+    if path in COMPARISONS:
+        noun, compare, extra = COMPARISONS[path]
+        comparison = compare(knowledge_base)
+        filters = filters_for(knowledge_base, [entity for entity, _ in comparison.rows], noun, f"kb-compare-{noun}")
+        return {noun: comparison, "filters": filters, **extra(knowledge_base)}
     if path == "reference/downloads.md":
         return {"exported": sorted(exported), "sizes": {p: len(content) for p, content in exported.items()},
                 "checksums": {p: hashlib.sha256(content).hexdigest() for p, content in exported.items()}}
