@@ -269,9 +269,10 @@ def test_rendering_onto_a_file_is_one_error_line(project):
     assert result.stderr.strip().splitlines()[-1].startswith("kb render: error: ")
 
 
-@pytest.mark.parametrize("epoch", ["99999999999999999999", "-99999999999999999999", "tomorrow"])
-def test_a_clock_out_of_range_is_one_error_line(project, epoch):
-    result = run_kb("validate", cwd=project, env={"SOURCE_DATE_EPOCH": epoch})
+@pytest.mark.parametrize("command", ["validate", "build"])
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "-99999999999999999999", "tomorrow", ""])
+def test_a_clock_out_of_range_is_one_error_line(project, epoch, command):
+    result = run_kb(command, cwd=project, env={"SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [result.stderr.strip().splitlines()[0]]
     assert "SOURCE_DATE_EPOCH" in result.stderr
