@@ -46,7 +46,7 @@ def test_mkdocs_build_strict_generates_every_entity_page(built_fixture_site):
 
 
 def test_search_index_contains_entity_pages_and_their_aliases(built_fixture_site):
-    index = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
+    index = json.loads((built_fixture_site / "search" / "prebuilt_index.json").read_text())
     by_location = {doc["location"]: doc for doc in index["docs"]}
     assert "products/tisagenlecleucel/" in by_location
     assert "CTL019" in by_location["products/tisagenlecleucel/"]["text"]
@@ -131,9 +131,14 @@ def test_kb_validate_json_output_is_machine_readable(project):
     assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": []}
 
 
-def test_search_indexes_an_entity_page_names_and_plain_summary_but_not_its_sections(built_fixture_site):
-    index = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
-    entries = [doc for doc in index["docs"] if doc["location"].startswith("products/tisagenlecleucel/")]
-    assert [doc["location"] for doc in entries] == ["products/tisagenlecleucel/"]
-    assert "patient&#x27;s own T cells" in entries[0]["text"] or "patient's own T cells" in entries[0]["text"]
-    assert "CD19-directed" not in entries[0]["text"]  # the clinicians' tab
+def test_search_indexes_every_section_of_an_entity_page_and_both_audience_tabs(built_fixture_site):
+    index = json.loads((built_fixture_site / "search" / "prebuilt_index.json").read_text())
+    entries = {doc["location"]: doc for doc in index["docs"]
+               if doc["location"].startswith("products/tisagenlecleucel/")}
+    assert "products/tisagenlecleucel/" in entries and len(entries) > 3
+    first = entries["products/tisagenlecleucel/"]["text"]
+    assert "own T cells" in first  # the plain-language tab
+    assert "CD19-directed" in first  # the clinicians' tab
+    assert "products/tisagenlecleucel/#references" in entries
+    material = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
+    assert material["docs"] == [] and material["config"]["separator"]  # the sections are in the prebuilt file

@@ -116,7 +116,7 @@ def test_following_the_contributing_page_puts_a_new_therapy_on_the_site(project)
     site = project / "site"
     assert "CAR-NK cell therapy" in (site / "therapies" / "car-nk" / "index.html").read_text()
     assert 'href="car-nk/"' in (site / "therapies" / "index.html").read_text()
-    index = json.loads((site / "search" / "search_index.json").read_text())
+    index = json.loads((site / "search" / "prebuilt_index.json").read_text())
     assert any(doc["location"] == "therapies/car-nk/" for doc in index["docs"])
 
 

@@ -33,10 +33,11 @@ def test_every_page_of_the_real_site_converts_to_the_same_html_with_its_finished
 
 
 def test_blocks_and_citation_marks_are_set_aside_but_markdown_is_not():
-    text = ('# Title\n\nSome *prose* <sup class="kb-cite"><a href="#fn:x">1</a></sup>.\n\n'
+    text = ('# Title\n\nSome *prose* <sup class="kb-cite" data-search-exclude><a href="#fn:x">1</a></sup>.\n\n'
             '<table>\n<tr><td>cell</td></tr>\n</table>\n\n- a list item\n')
     kept, aside = set_aside_finished_html(text)
-    assert aside == ['<table>\n<tr><td>cell</td></tr>\n</table>', '<sup class="kb-cite"><a href="#fn:x">1</a></sup>']
+    assert aside == ['<table>\n<tr><td>cell</td></tr>\n</table>',
+                     '<sup class="kb-cite" data-search-exclude><a href="#fn:x">1</a></sup>']
     assert "# Title" in kept and "*prose*" in kept and "- a list item" in kept
 
 
@@ -51,7 +52,7 @@ def test_a_block_that_does_not_start_a_paragraph_is_left_to_markdown():
 
 
 def test_a_citation_mark_in_a_heading_is_left_for_the_table_of_contents():
-    text = '## Results <sup class="kb-cite"><a href="#fn:x">1</a></sup>\n\nText.\n'
+    text = '## Results <sup class="kb-cite" data-search-exclude><a href="#fn:x">1</a></sup>\n\nText.\n'
     assert set_aside_finished_html(text) == (text, [])
 
 

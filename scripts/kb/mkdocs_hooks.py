@@ -4,7 +4,7 @@
 the abbreviation glossary; ``on_files`` adds every rendered page as an in-memory generated file;
 ``on_nav`` may fork a worker that converts half of the entity pages (see kb.page_worker);
 ``on_page_markdown`` sets a generated page's finished HTML aside, and ``on_page_content`` puts it back and
-marks abbreviations; ``on_page_context`` gives the search index only what it indexes.
+marks abbreviations; ``on_post_build`` writes the search index (see kb.search_index).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 try:
     import kb  # noqa: F401
@@ -23,7 +22,7 @@ except ImportError:  # plain `mkdocs build` from a checkout where the package is
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
-from mkdocs.plugins import CombinedEvent, event_priority
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -37,7 +36,7 @@ from kb.page_worker import ConvertedPage, PageWorker
 from kb.pipeline import load_knowledge_base
 from kb.problems import DataError
 from kb.render import is_continuation_page, render_site_pages
-from kb.searchable import searchable_html
+from kb.search_index import write_search_index
 from kb.serve import LAST_GOOD
 
 
@@ -54,7 +53,6 @@ class _Build:
     set_aside: dict[str, list[str]] = field(default_factory=dict)  # docs path -> its finished HTML, set aside
     converted: dict[str, ConvertedPage] = field(default_factory=dict)  # docs path -> what the worker made of it
     worker: PageWorker | None = None
-    full_content: str | None = None  # the page's whole HTML while the search index sees part of it
 
 
 _build = _Build()
@@ -186,28 +184,11 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
                               None if on_glossary else glossary.url_relative_to(page.file))
 
 
-@event_priority(100)  # before Material's search plugin indexes the page
-def _give_search_only_the_searchable_part(context: dict[str, Any], page: Page, config: MkDocsConfig,
-                                          nav: Any) -> dict[str, Any]:
-    if page.file.src_uri in _build.generated_pages:
-        _build.full_content = page.content
-        page.content = searchable_html(page.content)
-    return context
-
-
-@event_priority(-100)  # after it, before the theme renders the page
-def _restore_the_whole_page(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-    full_content, _build.full_content = _build.full_content, None
-    if full_content is not None:
-        page.content = full_content
-    return context
-
-
-on_page_context = CombinedEvent(_give_search_only_the_searchable_part, _restore_the_whole_page)
-
-
+@event_priority(-100)  # after Material's search plugin has written the sections the index is built from
 def on_post_build(config: MkDocsConfig) -> None:
     _stop_page_worker()
+    assert _build.knowledge_base is not None, "on_config runs first"
+    write_search_index(Path(config.site_dir), _build.knowledge_base)
 
 
 def on_build_error(error: Exception) -> None:

@@ -99,8 +99,9 @@ def is_continuation_page(page_path: str) -> bool:
     return _CONTINUATION.search(page_path) is not None
 
 
-# A group of citation marks as PageContext.cite writes it, for the steps after rendering that find them.
-CITATION_MARKS = re.compile(r'<sup class="kb-cite">.*?</sup>')
+# A group of citation marks as PageContext.cite writes it, for the steps after rendering that find them. Search
+# leaves it out (data-search-exclude, Material's own marker): its numbers mean nothing in a result.
+CITATION_MARKS = re.compile(r'<sup class="kb-cite" data-search-exclude>.*?</sup>')
 
 _PLAIN_SPECIALS = re.compile(r"([\\`*_\[\]()#+!|~^])")
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'()\\]+")
@@ -266,7 +267,8 @@ class PageContext:
             marks.append((number, f'<a class="footnote-ref" id="{anchor}" href="#fn:{source_id}">{number}</a>'))
         # One <sup> per group of marks, commas between them: 3,4,5 rather than 345; in increasing order, as
         # the list below them is, whatever order the data lists the sources in.
-        return f'<sup class="kb-cite">{",".join(mark for _, mark in sorted(marks))}</sup>' if marks else ""
+        group = ",".join(mark for _, mark in sorted(marks))
+        return f'<sup class="kb-cite" data-search-exclude>{group}</sup>' if marks else ""
 
     def footnotes(self) -> str:
         """The numbered list of every source this page cited, as an HTML block."""
