@@ -49,6 +49,8 @@ PLAIN_DEFAULT_MAX_N = 1000  # the plain default baseline is quadratic: 188 s at 
 BENCH_EPOCH = "1770000000"
 REVIEW_DATE = "2026-01-15"
 CHROMIUM = "/usr/bin/chromium"
+# What the search timing types: a brand name, as a reader would (it matches every synthetic product's brand).
+SEARCH_QUERY = "Loremcel 00042"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
@@ -144,8 +146,10 @@ def _figures(text: _Text, ids: dict[str, list[str]], count: int) -> list[dict[st
 
 
 def _sections(text: _Text, cited: list[str], count: int) -> list[dict[str, Any]]:
-    return [{"title": f"Section {text.title()}", "body": text.markdown(5, cited),
-             "sources": text.pick(text.source_ids, 1)} for _ in range(count)]
+    # Two sections more than asked, of eight sentences: a synthetic page then gives search at least as much
+    # text as the median real entity page (issue 16 measures search on such pages).
+    return [{"title": f"Section {text.title()}", "body": text.markdown(8, cited),
+             "sources": text.pick(text.source_ids, 1)} for _ in range(count + 2)]
 
 
 def _common(text: _Text, entity_id: str, cited: list[str]) -> dict[str, Any]:
@@ -339,11 +343,11 @@ def _tree_bytes(folder: Path) -> int:
 
 def _site_metrics(site: Path, entity_pages: list[str]) -> dict[str, float]:
     """Search-index size, median entity page HTML size and total size of a built site."""
-    index = site / "search" / "search_index.json"
+    index = _tree_bytes(site / "search") if (site / "search").exists() else 0  # every file of the search index
     sizes = [(site / page.removesuffix(".md") / "index.html").stat().st_size for page in entity_pages]
     return {
-        "search_index_kb": index.stat().st_size / 1024 if index.exists() else 0.0,
-        "search_index_per_page_kb": index.stat().st_size / 1024 / len(entity_pages) if index.exists() else 0.0,
+        "search_index_kb": index / 1024,
+        "search_index_per_page_kb": index / 1024 / len(entity_pages),
         "page_html_kb": statistics.median(sizes) / 1024,
         "site_mb": _tree_bytes(site) / 1e6,
     }
@@ -427,8 +431,10 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
         f"search index {row['search_index_kb']:.0f} KB")
     if browser:
         try:
-            row["search_ms"] = measure_search_latency(site.resolve(), query="lorem")
-            log(f"  N={n}: first search result after {row['search_ms']:.0f} ms")
+            row["search_ms"], row["search_kb"] = measure_search_latency(site.resolve(), query=SEARCH_QUERY)
+            row["search_worst_ms"], _ = measure_search_latency(site.resolve(), query="lorem")
+            log(f"  N={n}: first search result {row['search_ms']:.0f} ms after navigation, "
+                f"{row['search_kb']:.0f} KB fetched; 'lorem' {row['search_worst_ms']:.0f} ms")
         except Exception as exc:  # a missing browser must not cost the rest of the run
             log(f"  N={n}: the browser measurement failed: {str(exc).splitlines()[0]}")
 
@@ -474,32 +480,43 @@ def _serve(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def measure_search_latency(site: Path, query: str, runs: int = 7) -> float:
-    """Median ms from typing ``query`` into the search box of a just-loaded page to the first result shown.
+def measure_search_latency(site: Path, query: str, runs: int = 7) -> tuple[float, float]:
+    """Median ms from navigation start to the first search result shown, and median KB fetched until then.
 
-    Seven runs: the time depends on whether the browser has finished building the index when typing starts,
-    so single runs scatter widely. The query matches nearly every synthetic page: the worst case.
+    Each run: a new browser context (nothing cached), open the home page, at its load event type ``query`` into
+    the search box (keyboard.type(), as a reader types; Material ignores fill()), wait for the first result.
+    The page records when the first result appears (performance.now() counts from navigation start); the
+    bytes are the response bodies of every request, the search worker's included, finished by then.
     """
     from playwright.sync_api import sync_playwright
 
-    results = []
+    first_result = """new MutationObserver((_, observer) => {
+        if (document.querySelector(".md-search-result__item")) {
+            window.kbFirstResult = performance.now(); observer.disconnect() }
+    }).observe(document, {childList: true, subtree: true})"""
+    times, kilobytes = [], []
     with _serve(site) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for _ in range(runs):
-                context = browser.new_context()  # a fresh cache every time: the index is downloaded again
+                context = browser.new_context()
+                context.add_init_script(first_result)
+                finished: list[tuple[float, Any]] = []
+                context.on("requestfinished", lambda request: finished.append((time.perf_counter(), request)))
                 page = context.new_page()
                 page.goto(url, wait_until="load")
-                search_box = page.locator("input.md-search__input")
-                search_box.click()
-                start = time.perf_counter()
-                search_box.press_sequentially(query)
-                page.wait_for_selector(".md-search-result__item", timeout=30000)
-                results.append((time.perf_counter() - start) * 1000)
+                page.keyboard.press("/")
+                page.keyboard.type(query)
+                page.wait_for_selector(".md-search-result__item", timeout=60000)
+                shown = page.wait_for_function("window.kbFirstResult").json_value()
+                until = time.perf_counter()
+                times.append(shown)
+                kilobytes.append(sum(request.sizes()["responseBodySize"] for at, request in finished if at <= until)
+                                 / 1024)
                 context.close()
         finally:
             browser.close()
-    return statistics.median(results)
+    return statistics.median(times), statistics.median(kilobytes)
 
 
 # --- Page weight of the real site ------------------------------------------------------------------------------
@@ -555,7 +572,9 @@ COLUMNS = [
     ("plain_prune_s", "prune s", "{:.1f}"),
     ("plain_prune_page_kb", "prune page KB", "{:.0f}"),
     ("plain_prune_site_mb", "prune site MB", "{:.0f}"),
-    ("search_ms", "search ms", "{:.0f}"),
+    ("search_ms", "first result ms", "{:.0f}"),
+    ("search_kb", "KB before result", "{:,.0f}"),
+    ("search_worst_ms", "'lorem' ms", "{:.0f}"),
 ]
 
 
@@ -615,9 +634,10 @@ def check_targets(rows: list[dict[str, Any]], page_weights: dict[str, Any] | Non
         if informative:
             for check in checks[before:]:
                 check["status"] = "INFO"
-        add(f"search index KB/page at N={row['n']} < 1.5", row["search_index_per_page_kb"], 1.5, "")
-    search = r1000.get("search_ms") if r1000 else None
-    add("first search result at N=1000 <= 700 ms", search, 700, "Chromium, page just loaded (--browser)")
+    for size, limit in ((1000, 500), (5000, 1500)):
+        row = by_n.get(size)
+        add(f"first search result at N={size} <= {limit} ms", row.get("search_ms") if row else None, limit,
+            f"Chromium, from navigation start, typing {SEARCH_QUERY!r} at load (--browser)")
     if page_weights:
         plain_page = page_weights.get("without_diagrams")
         if plain_page:
@@ -656,7 +676,7 @@ def run_benchmark(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, repeats: i
             stage_runs = stage_repeats or repeats
             log(f"N={n}: generating and measuring ({stage_runs} run(s) of a and b, {runs} of each build)")
             rows.append(measure_size(n, runs, work, baselines=baselines, plain_default_max_n=plain_default_max_n,
-                                     browser=browser and n == 1000, log=log, stage_repeats=stage_runs))
+                                     browser=browser and n >= 1000, log=log, stage_repeats=stage_runs))
             shutil.rmtree(work, ignore_errors=True)
         weights = None
         if page_weight:
@@ -722,11 +742,13 @@ Measured {result['generated']} on {machine['cpus']} CPU cores, Python {machine['
 - **c**: the whole `kb build` (validation, MkDocs, Material, search index) in a child process.
 - **peak MB**: Python allocations (tracemalloc) for a and b, each done in one process; the child's peak
   resident memory for c.
-- **page HTML KB**: the median entity page; **index KB/page**: the search index divided by N.
+- **page HTML KB**: the median entity page; **index KB/page**: the search index (every file) divided by N.
 - **plain** / **prune**: the same pages as a plain Material site, every page in the nav, without and with
   `navigation.prune`.
-- **search ms**: Chromium, page just loaded, from typing `lorem` (which matches nearly every synthetic page:
-  the worst case) to the first search result, median of seven runs (N = 1,000).
+- **first result ms**: Chromium, a new browser context each time, from navigation start on the home page
+  (the query typed at the load event) to the first search result shown, median of seven runs;
+  **KB before result**: what the browser fetched by then; **'lorem' ms**: the same for `lorem`, which
+  matches nearly every synthetic section (the worst case).
 
 ## What keeps it fast
 
@@ -742,10 +764,10 @@ Measured {result['generated']} on {machine['cpus']} CPU cores, Python {machine['
   references and numbered citations as HTML. Python-Markdown would parse every tag of it twice only to copy
   it unchanged, so it is set aside while a page is converted and put back after.
 - **Abbreviations are marked in one pass** over each finished page instead of by the `abbr` extension.
-- **The search index is given only what it indexes.** Sections excluded from search are cut out before
-  Material's search plugin parses the page. On entity pages, search indexes the title, other names and
-  the plain-language summary: the browser builds the index before it can show the first result, so every
-  indexed word costs the reader time. Longer sections are one click away from a result.
+- **The search index is built with the site, and loaded in parts.** Search indexes every section of every
+  page. Material's worker would build that index in the reader's browser on every page load; instead the
+  build writes it (lunr's scores, split into shards), and the browser loads the vocabulary and section
+  titles first, then only the postings of the words a query matches and the text of the results shown.
 - **Validation compiles each schema to Python** (fastjsonschema) to clear valid files fast; only a file that
   fails is checked again by jsonschema, which words the error messages. libyaml's C parser reads the YAML.
 - **Templates and schemas are compiled once per process**, each file is read once, and back-links come from
@@ -815,7 +837,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="runs of a and b, which take seconds, at every size (default: --repeats)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write the results ({DEFAULT_JSON})")
     parser.add_argument("--no-baselines", action="store_true", help="skip the plain Material baselines")
-    parser.add_argument("--browser", action="store_true", help="time the first search result in Chromium (N=1000)")
+    parser.add_argument("--browser", action="store_true", help="time the first search result in Chromium (N >= 1000)")
     parser.add_argument("--page", type=Path, default=None,
                         help="also write the site's Performance page here (e.g. docs/performance.md)")
     parser.add_argument("--no-page-weight", action="store_true", help="skip the real site's page weight")

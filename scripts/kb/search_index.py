@@ -1,11 +1,17 @@
 """Search index: a lunr index of every section of every page, written with the site, so that the reader's
-browser loads it instead of building it on every page load.
+browser loads it instead of building it on every page load, and loads only what a query needs.
 
 Material's search plugin cuts each page into sections (its ``search/search_index.json``: location, title,
-text). :func:`write_search_index`, the one entry point, runs once after the build and turns them into
-``search/prebuilt_index.json``: a lunr.js index of the sections and the sections themselves, which
-``docs/assets/javascripts/search-worker.js`` hands to Material's own search worker. Material's file keeps
-its settings and loses its sections, which the page would otherwise download twice.
+text). :func:`write_search_index`, the one entry point, runs once after the build and writes under
+``search/``:
+
+- ``prebuilt_index.json``, loaded when a page opens: the sorted vocabulary, each section's location and
+  title, and where the shards below start;
+- ``postings/N.json``: for a run of terms, every (field, section, score) that holds each term;
+- ``texts/N.json``: the text of a run of sections, for the snippets of the results shown.
+
+``docs/assets/javascripts/search-worker.js`` gives these to Material's own search worker as a lunr index
+(lunr.js does the searching and scoring). Material's own file keeps its settings and loses its sections.
 
 Words are indexed as readers type them:
 
@@ -18,9 +24,8 @@ Words are indexed as readers type them:
   glossary entry that points to the page. The page about a thing so ranks above pages that mention it;
 - common English words are left out (lunr's stop words), except those that are also abbreviations (ALL).
 
-The index is lunr's format, written by the ``lunr`` package; its scores are lunr's (BM25 as lunr's Builder
-computes them, with Material's settings), counted here in one pass because the package's Builder takes
-about a second per thousand sections (a test builds a small index both ways and compares them).
+Scores are those of lunr's Builder with Material's settings (a test builds a small index with the ``lunr``
+package and compares).
 """
 
 from __future__ import annotations
@@ -28,16 +33,15 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lunr import __TARGET_JS_VERSION__ as LUNR_VERSION
 from lunr.idf import idf
-from lunr.index import Index
-from lunr.pipeline import Pipeline
 from lunr.stop_word_filter import WORDS as LUNR_STOP_WORDS
-from lunr.vector import Vector
 
 from kb.model import KnowledgeBase
 
@@ -46,6 +50,9 @@ PREBUILT_INDEX = "search/prebuilt_index.json"  # docs/assets/javascripts/search-
 # Field boosts, as Material's search plugin sets them for title and text; names count as a title.
 FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0}
 K1 = 1.2  # lunr's term-frequency saturation; length normalisation (b) is 0, as Material sets it
+# Shard sizes: a query loads the postings of the terms it matches and the text of the sections it shows.
+POSTINGS_PER_SHARD = 5_000  # postings (a field of a section holding a term), about 60 KB
+TEXT_PER_SHARD = 16_000  # characters of section text
 # Stop words that are also abbreviations a reader searches for (ALL: acute lymphoblastic leukemia).
 STOP_WORDS = frozenset(LUNR_STOP_WORDS - {"all"})
 _TAG = re.compile(r"<[^>]*>")
@@ -107,35 +114,41 @@ def _values(values: Iterable[Any]) -> Iterator[str]:
             yield from (item for item in value if isinstance(item, str))
 
 
-# --- The index -----------------------------------------------------------------------------------------------
+# --- The index ---------------------------------------------------------------------------------------------
 
-def lunr_index(documents: list[dict[str, list[str]]], fields: dict[str, float] = FIELDS) -> dict[str, Any]:
-    """lunr's serialised index of ``documents`` (field -> terms); document ``i`` has the ref ``str(i)``.
+def term_scores(documents: list[dict[str, list[str]]],
+                fields: dict[str, float] = FIELDS) -> dict[str, list[tuple[int, int, float]]]:
+    """Term -> (field number, document number, score) for every field of every document that holds it.
 
-    What lunr's Builder makes of the same terms with ``b(0)`` and these field boosts: every term numbered in
-    the order first seen, a posting per field and document, and per field of each document a vector of
-    idf x (k1 + 1) tf / (k1 + tf) x boost. Empty vectors are left out: a search only reads matching ones.
+    The scores of lunr's Builder with ``b(0)`` and these field boosts (the weights of its field vectors):
+    idf x (k1 + 1) tf / (k1 + tf) x boost, rounded as lunr rounds them. Counted here in one pass because the
+    lunr package's Builder takes about a second per thousand sections.
     """
-    inverted: dict[str, dict[str, Any]] = {}
-    counted: list[tuple[str, str, Counter[str]]] = []
+    postings: dict[str, list[tuple[int, int, int]]] = {}  # term -> (field, document, term frequency)
+    boosts = list(fields.values())
     for number, document in enumerate(documents):
-        ref = str(number)
-        for field in fields:
-            counts = Counter(document.get(field, ()))
-            counted.append((ref, field, counts))
-            for term in counts:
-                posting = inverted.get(term)
-                if posting is None:
-                    posting = inverted[term] = {"_index": len(inverted), **{name: {} for name in fields}}
-                posting[field][ref] = {}
-    idfs = {term: idf(posting, len(documents)) for term, posting in inverted.items()}
-    vectors: dict[str, Vector] = {}
-    for ref, field, counts in counted:
-        if counts:
-            weights = sorted((inverted[term]["_index"], idfs[term] * (K1 + 1) * tf / (K1 + tf) * fields[field])
-                             for term, tf in counts.items())
-            vectors[f"{field}/{ref}"] = Vector([number for pair in weights for number in pair])
-    return Index(inverted, vectors, None, list(fields), Pipeline()).serialize()
+        for field_number, field in enumerate(fields):
+            for term, frequency in Counter(document.get(field, ())).items():
+                postings.setdefault(term, []).append((field_number, number, frequency))
+    count = len(documents)
+    scores = {}
+    for term, found in postings.items():
+        # lunr's idf, which counts a term once for each field of each document that holds it
+        weight = idf({"postings": dict.fromkeys(range(len(found)))}, count)
+        scores[term] = [(field, number, round(weight * (K1 + 1) * tf / (K1 + tf) * boosts[field], 3))
+                        for field, number, tf in found]
+    return scores
+
+
+def shards(sizes: list[int], limit: int) -> list[int]:
+    """Where each shard starts, cutting a run of items of these sizes into shards of about ``limit`` each."""
+    starts, total = [0], 0
+    for position, size in enumerate(sizes):
+        if total and total + size > limit:
+            starts.append(position)
+            total = 0
+        total += size
+    return starts
 
 
 def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]], separator: re.Pattern[str],
@@ -151,16 +164,38 @@ def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]],
     return documents
 
 
+def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[str]]]) -> dict[str, Any]:
+    """File path under ``search/`` -> its JSON: the index the worker loads first, and the shards it loads as
+    a query needs them (postings of a range of terms; texts of a range of sections)."""
+    scores = term_scores(documents)
+    terms = sorted(scores)
+    term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
+    text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
+    files: dict[str, Any] = {"prebuilt_index.json": {
+        "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
+        "textShards": text_starts, "sections": [[s["location"], s["title"]] for s in sections]}}
+    for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
+        files[f"postings/{shard}.json"] = [[value for posting in scores[term] for value in posting]
+                                           for term in terms[start:end]]
+    for shard, (start, end) in enumerate(zip(text_starts, [*text_starts[1:], len(sections)], strict=True)):
+        files[f"texts/{shard}.json"] = [section["text"] for section in sections[start:end]]
+    return files
+
+
 def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase) -> None:
-    """Write ``search/prebuilt_index.json`` from the sections Material's search plugin wrote, and keep only
-    the settings in Material's file (its page script reads them; the worker gets the sections from ours)."""
+    """Write the search index from the sections Material's search plugin wrote, and keep only the settings in
+    Material's file (its page script reads them; the worker gets the sections from ours)."""
     material_path = site_dir / MATERIAL_INDEX
     material = json.loads(material_path.read_text(encoding="utf-8"))
     sections = material["docs"]
     separator = re.compile(material["config"]["separator"])
     documents = index_documents(sections, page_names(knowledge_base), separator,
                                 spelling_pairs(knowledge_base.spellings))
-    prebuilt = {"index": lunr_index(documents), "docs": sections}
-    (site_dir / PREBUILT_INDEX).write_text(json.dumps(prebuilt, separators=(",", ":")), encoding="utf-8")
+    folder = material_path.parent
+    for stale in ("postings", "texts"):
+        shutil.rmtree(folder / stale, ignore_errors=True)
+        (folder / stale).mkdir()
+    for path, data in index_files(sections, documents).items():
+        (folder / path).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     material["docs"] = []
     material_path.write_text(json.dumps(material, separators=(",", ":")), encoding="utf-8")

@@ -1,14 +1,16 @@
 /*
  * Search worker: Material for MkDocs' own search worker, given the lunr index that the site build wrote
- * (search/prebuilt_index.json, see scripts/kb/search_index.py) instead of building one in the browser.
+ * (search/, see scripts/kb/search_index.py) instead of building one in the browser.
  *
  * Why: Material's worker builds a lunr index from the text of every page on every page load, which takes
- * seconds on a large site before the first result can show. Everything else stays Material's: its query
- * parsing, ranking boosts, per-section results, snippets, highlighting and keyboard handling. This file
- *   1. fetches the prebuilt index and the sections' text, and hands the sections to Material's worker;
- *   2. makes lunr's Builder, which Material's worker calls to index each section, return that index;
- *   3. tells Material's highlighter where the matched words are in the sections shown (the index leaves
- *      positions out to stay small; Material's own tokenizer finds them, in the top results only);
+ * seconds on a large site before the first result can show. Everything else stays Material's and lunr's:
+ * query parsing, matching, scoring, ranking boosts, per-section results, snippets, highlighting, keys.
+ * This file
+ *   1. loads the vocabulary and the sections' titles, and hands the sections to Material's worker;
+ *   2. makes lunr's Builder, which Material's worker calls to index each section, return a lunr.Index over
+ *      that vocabulary, whose postings and vectors are read from shards when a query first needs them;
+ *   3. loads the text of the top results and tells Material's highlighter where the matched words are
+ *      (Material's own tokenizer finds them);
  *   4. keeps hyphenated names whole in a query, and adds a misspelling-tolerant clause for long words.
  * main.html points Material at this file and passes the address of Material's worker as ?material=.
  */
@@ -16,26 +18,37 @@
 
 const SETUP = 0                 /* Material's message types (integrations/search/worker/message) */
 const QUERY = 2
-const HIGHLIGHTED = 100         /* results given positions for highlighting (each costs a tokenization) */
+const HIGHLIGHTED = 24          /* top results given their text and highlighting (Material shows ten pages) */
 
 const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
 const prebuilt = fetch(new URL("search/prebuilt_index.json", site))
   .then(response => response.json())
 
-let index = null                /* the prebuilt lunr.Index, once loaded */
+let index = null                /* the lunr.Index over the prebuilt vocabulary, once loaded */
 let sections = []               /* Material's search documents; index refs are positions in this list */
+let textShards = []             /* where each shard of section texts starts */
 
-/* Hold Material's setup message until the prebuilt index is in, then hand it on with the sections; rewrite
-   each query. Registered before Material's worker is imported, so it sees every message first. */
+/* Hold Material's setup message until the prebuilt index is in, then hand it on with the sections. Hand on
+   only the last of the queries that arrive while a search runs (a reader typing fast sends one per key),
+   rewritten. Registered before Material's worker is imported, so it sees every message first. */
+let latestQuery = null
 addEventListener("message", event => {
   const message = event.data
-  if (message.type === QUERY && index) {
-    message.data = withMisspellings(message.data)
+  if (message.type === QUERY && !message.rewritten) {
+    event.stopImmediatePropagation()
+    if (latestQuery === null)
+      setTimeout(() => {                        /* after the queries already queued behind this one */
+        const data = withQueryRules(latestQuery)
+        latestQuery = null
+        dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data, rewritten: true } }))
+      })
+    latestQuery = message.data
   } else if (message.type === SETUP && !index) {
     event.stopImmediatePropagation()
     prebuilt.then(data => {
-      sections = data.docs
-      index = lunr.Index.load(data.index)
+      index = shardedIndex(data)
+      sections = data.sections.map(([location, title]) => ({ location, title, text: "" }))
+      textShards = data.textShards
       const setup = { ...message, data: { ...message.data, docs: sections } }
       dispatchEvent(new MessageEvent("message", { data: setup }))
     }, error => console.warn("Search index not loaded:", error))
@@ -44,6 +57,67 @@ addEventListener("message", event => {
 
 importScripts(new URL(self.location.href).searchParams.get("material"))
 
+/* A file under search/, now: lunr searches synchronously, and a worker may wait for a local file. */
+function load(path) {
+  const request = new XMLHttpRequest()
+  request.open("GET", new URL(`search/${path}`, site), false)
+  request.send()
+  return JSON.parse(request.responseText)
+}
+
+/* The shard holding item `position`, given where each shard starts. */
+function shardOf(starts, position) {
+  let shard = 0
+  while (shard + 1 < starts.length && starts[shard + 1] <= position)
+    shard++
+  return shard
+}
+
+/* A lunr.Index whose invertedIndex and fieldVectors fill in from postings shards as lunr reads them. A term's
+   postings come as flat (field, section, score) triples; lunr keeps them as {field: {section: {}}}, and the
+   scores make the field vectors, of which lunr only ever reads the entries of the terms a query matched. */
+function shardedIndex(data) {
+  const number = new Map(data.terms.map((term, position) => [term, position]))
+  const invertedIndex = {}
+  const weights = new Map()     /* "field/section" -> [term number, score, ...] */
+  const loaded = new Set()
+  const postingsOf = term => {
+    const shard = shardOf(data.termShards, number.get(term))
+    if (!loaded.has(shard)) {
+      loaded.add(shard)
+      load(`postings/${shard}.json`).forEach((triples, offset) => {
+        const position = data.termShards[shard] + offset
+        const posting = { _index: position }
+        data.fields.forEach(field => posting[field] = {})
+        for (let i = 0; i < triples.length; i += 3) {
+          const [field, ref, score] = [data.fields[triples[i]], triples[i + 1], triples[i + 2]]
+          posting[field][ref] = {}
+          const key = `${field}/${ref}`
+          weights.set(key, [...weights.get(key) || [], position, score])
+        }
+        invertedIndex[data.terms[position]] = posting
+      })
+    }
+    return invertedIndex[term]
+  }
+  const tokenSet = new lunr.TokenSet.Builder()
+  data.terms.forEach(term => tokenSet.insert(term))
+  tokenSet.finish()
+  return new lunr.Index({
+    invertedIndex: new Proxy(invertedIndex, { get: (_, term) => postingsOf(term) }),
+    fieldVectors: new Proxy({}, { get: (_, key) => new lunr.Vector(sorted(weights.get(key) || [])) }),
+    tokenSet: tokenSet.root,
+    fields: data.fields,
+    pipeline: new lunr.Pipeline()
+  })
+}
+
+/* [term number, score, ...] in order of term number, as lunr.Vector needs it. */
+function sorted(pairs) {
+  const order = [...Array(pairs.length / 2).keys()].sort((a, b) => pairs[2 * a] - pairs[2 * b])
+  return order.flatMap(i => [pairs[2 * i], pairs[2 * i + 1]])
+}
+
 /* Material's worker indexes each section with builder.add() and then calls builder.build(): with a prebuilt
    index there is nothing to add, and build() returns that index, remembering the builder's field extractors
    and tokenizer for highlighting. */
@@ -51,16 +125,46 @@ lunr.Builder.prototype.add = function () {}
 lunr.Builder.prototype.build = function () {
   const builder = this
   lunr.QueryLexer.termSeparator = lunr.tokenizer.separator   /* Material's separator: no split at "-" */
-  const search = index.search
-  index.search = function (query) {
-    return search.call(this, query).map((result, rank) => {
-      const section = sections[Number(result.ref)]
-      result.ref = section.location
-      addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED)
-      return result
-    })
+  const { search, query } = index
+  let searching = false
+  index.search = function (text) {
+    searching = true
+    try {
+      return search.call(this, text).map((result, rank) => {
+        const position = Number(result.ref)
+        const section = sections[position]
+        result.ref = section.location
+        if (rank < HIGHLIGHTED)
+          loadText(position)
+        addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED)
+        return result
+      })
+    } finally {
+      searching = false
+    }
+  }
+  /* Material's suggestion for the last word is a query of its own (titles starting with each word): none
+     for a word of one or two letters, which starts nearly every title word and would load most postings. */
+  index.query = function (build) {
+    if (!searching) {
+      const probe = new lunr.Query(this.fields)
+      build.call(probe, probe)
+      if (probe.clauses.some(clause => clause.term.length < 3))
+        return []
+    }
+    return query.call(this, build)
   }
   return index
+}
+
+/* Fill in the text of the sections in the shard holding section `position`, once. */
+const textsLoaded = new Set()
+function loadText(position) {
+  const shard = shardOf(textShards, position)
+  if (!textsLoaded.has(shard)) {
+    textsLoaded.add(shard)
+    load(`texts/${shard}.json`).forEach((text, offset) => sections[textShards[shard] + offset].text = text)
+  }
 }
 
 /* For each field Material highlights (title, text): where each matched term occurs, as Material's tokenizer
@@ -82,12 +186,18 @@ function addPositions(builder, section, metadata, highlighted) {
   }
 }
 
-/* The query with, for each plain word of six letters or more, the same word within a few edits (one up to
-   eight letters, two up to eleven, three beyond): tisagenleucel still finds tisagenlecleucel. Exact matches
-   rank first, as they match both the word and its fuzzy clause. */
-function withMisspellings(query) {
-  const fuzzy = query.split(/\s+/)
-    .filter(word => /^[a-z]{6,}$/i.test(word))
-    .map(word => `${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
-  return fuzzy.length ? `${query} ${fuzzy.join(" ")}` : query
+/* The query as Material's worker should search it. A plain word of one or two letters (CR, NK) is matched
+   whole: Material would match every word it starts. A plain word of six letters or more also matches words
+   a few edits away (one up to eight letters, two up to eleven, three beyond), so tisagenleucel still finds
+   tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy clause. */
+function withQueryRules(query) {
+  const fuzzy = []
+  const words = query.split(/(\s+)/).map(word => {
+    if (/^[a-z0-9]{1,2}$/i.test(word))
+      return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
+    if (/^[a-z]{6,}$/i.test(word))
+      fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
+    return word
+  })
+  return [...words, ...fuzzy.map(clause => ` ${clause}`)].join("")
 }
