@@ -502,7 +502,8 @@ def measure_search_latency(site: Path, query: str, runs: int = 7) -> tuple[float
                 context = browser.new_context()
                 context.add_init_script(first_result)
                 finished: list[tuple[float, Any]] = []
-                context.on("requestfinished", lambda request: finished.append((time.perf_counter(), request)))
+                context.on("requestfinished",
+                           lambda request, finished=finished: finished.append((time.perf_counter(), request)))
                 page = context.new_page()
                 page.goto(url, wait_until="load")
                 page.keyboard.press("/")
