@@ -52,7 +52,7 @@ FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0}
 K1 = 1.2  # lunr's term-frequency saturation; length normalisation (b) is 0, as Material sets it
 # Shard sizes: a query loads the postings of the terms it matches and the text of the sections it shows.
 POSTINGS_PER_SHARD = 5_000  # postings (a field of a section holding a term), about 60 KB
-TEXT_PER_SHARD = 16_000  # characters of section text
+TEXT_PER_SHARD = 32_000  # characters of section text
 # Stop words that are also abbreviations a reader searches for (ALL: acute lymphoblastic leukemia).
 STOP_WORDS = frozenset(LUNR_STOP_WORDS - {"all"})
 _TAG = re.compile(r"<[^>]*>")

@@ -51,3 +51,16 @@ def first_pages(page: Page, query: str, count: int = 3) -> list[str]:
 def test_the_query_finds_its_page_among_the_first_three_results(search_page: Page, case: dict[str, str]):
     pages = first_pages(search_page, case["query"])
     assert case["page"] in pages, f"{case['query']!r} ({case['who']}): first results {pages}"
+
+
+def test_a_misspelling_finds_the_page_but_scores_below_the_word_spelled_right(search_page: Page):
+    score = ".md-search-result__item > a.md-search-result__link article"
+
+    def first(query: str) -> tuple[str, float]:
+        page = first_pages(search_page, query, count=1)[0]
+        return page, float(search_page.locator(score).first.get_attribute("data-md-score"))
+
+    right_page, right_score = first("tocilizumab")
+    wrong_page, wrong_score = first("tocilizumb")
+    assert wrong_page == right_page == "challenges/cytokine-release-syndrome/"
+    assert wrong_score < right_score

@@ -18,7 +18,8 @@
 
 const SETUP = 0                 /* Material's message types (integrations/search/worker/message) */
 const QUERY = 2
-const HIGHLIGHTED = 24          /* top results given their text and highlighting (Material shows ten pages) */
+const RESULT = 3
+const HIGHLIGHTED = 16          /* top results given their text and highlighting (Material shows ten pages) */
 
 const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
 const prebuilt = fetch(new URL("search/prebuilt_index.json", site))
@@ -40,7 +41,7 @@ addEventListener("message", event => {
       setTimeout(() => {                        /* after the queries already queued behind this one */
         const data = withQueryRules(latestQuery)
         latestQuery = null
-        dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data, rewritten: true } }))
+        searchFor(data)
       })
     latestQuery = message.data
   } else if (message.type === SETUP && !index) {
@@ -56,6 +57,27 @@ addEventListener("message", event => {
 })
 
 importScripts(new URL(self.location.href).searchParams.get("material"))
+
+/* Hand a query to Material's worker. Its answer goes out as it comes, unless top results miss their text:
+   then the answer is held back, those texts are fetched all at once, and the query handed on again. */
+let asked = null                /* the query Material's worker is answering */
+const missingTexts = new Set()
+function searchFor(data) {
+  asked = data
+  dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data, rewritten: true } }))
+}
+const post = self.postMessage.bind(self)
+self.postMessage = message => {
+  if (message.type !== RESULT || missingTexts.size === 0)
+    return post(message)
+  const shards = [...missingTexts]
+  const held = asked
+  missingTexts.clear()
+  Promise.all(shards.map(loadTexts)).then(() => {
+    if (latestQuery === null && asked === held)    /* no newer query on its way */
+      searchFor(held)
+  }, () => post(message))                          /* without the texts: results without snippets */
+}
 
 /* A file under search/, now: lunr searches synchronously, and a worker may wait for a local file. */
 function load(path) {
@@ -80,6 +102,7 @@ function shardedIndex(data) {
   const number = new Map(data.terms.map((term, position) => [term, position]))
   const invertedIndex = {}
   const weights = new Map()     /* "field/section" -> [term number, score, ...] */
+  const vectors = new Map()     /* "field/section" -> lunr.Vector of those weights, until more come */
   const loaded = new Set()
   const postingsOf = term => {
     const shard = shardOf(data.termShards, number.get(term))
@@ -93,19 +116,27 @@ function shardedIndex(data) {
           const [field, ref, score] = [data.fields[triples[i]], triples[i + 1], triples[i + 2]]
           posting[field][ref] = {}
           const key = `${field}/${ref}`
-          weights.set(key, [...weights.get(key) || [], position, score])
+          if (!weights.has(key))
+            weights.set(key, [])
+          weights.get(key).push(position, score)
+          vectors.delete(key)
         }
         invertedIndex[data.terms[position]] = posting
       })
     }
     return invertedIndex[term]
   }
+  const vectorOf = key => {
+    if (!vectors.has(key))
+      vectors.set(key, new lunr.Vector(sorted(weights.get(key) || [])))
+    return vectors.get(key)
+  }
   const tokenSet = new lunr.TokenSet.Builder()
   data.terms.forEach(term => tokenSet.insert(term))
   tokenSet.finish()
   return new lunr.Index({
-    invertedIndex: new Proxy(invertedIndex, { get: (_, term) => postingsOf(term) }),
-    fieldVectors: new Proxy({}, { get: (_, key) => new lunr.Vector(sorted(weights.get(key) || [])) }),
+    invertedIndex: new Proxy(invertedIndex, { get: (known, term) => known[term] || postingsOf(term) }),
+    fieldVectors: new Proxy({}, { get: (_, key) => vectorOf(key) }),
     tokenSet: tokenSet.root,
     fields: data.fields,
     pipeline: new lunr.Pipeline()
@@ -134,9 +165,11 @@ lunr.Builder.prototype.build = function () {
         const position = Number(result.ref)
         const section = sections[position]
         result.ref = section.location
-        if (rank < HIGHLIGHTED)
-          loadText(position)
-        addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED)
+        const shard = shardOf(textShards, position)
+        const shown = rank < HIGHLIGHTED && textsLoaded.has(shard)
+        if (rank < HIGHLIGHTED && !shown)
+          missingTexts.add(shard)
+        addPositions(builder, section, result.matchData.metadata, shown)
         return result
       })
     } finally {
@@ -157,14 +190,15 @@ lunr.Builder.prototype.build = function () {
   return index
 }
 
-/* Fill in the text of the sections in the shard holding section `position`, once. */
+/* Fill in the text of the sections in a shard of texts. */
 const textsLoaded = new Set()
-function loadText(position) {
-  const shard = shardOf(textShards, position)
-  if (!textsLoaded.has(shard)) {
-    textsLoaded.add(shard)
-    load(`texts/${shard}.json`).forEach((text, offset) => sections[textShards[shard] + offset].text = text)
-  }
+function loadTexts(shard) {
+  return fetch(new URL(`search/texts/${shard}.json`, site))
+    .then(response => response.json())
+    .then(texts => {
+      texts.forEach((text, offset) => sections[textShards[shard] + offset].text = text)
+      textsLoaded.add(shard)
+    })
 }
 
 /* For each field Material highlights (title, text): where each matched term occurs, as Material's tokenizer
@@ -186,14 +220,14 @@ function addPositions(builder, section, metadata, highlighted) {
   }
 }
 
-/* The query as Material's worker should search it. A plain word of one or two letters (CR, NK) is matched
-   whole: Material would match every word it starts. A plain word of six letters or more also matches words
+/* The query as Material's worker should search it. A plain word of one or two letters (CR, NK), or a number
+   (2017, 00042), is matched whole: Material would match every word it starts. A plain word of six letters or more also matches words
    a few edits away (one up to eight letters, two up to eleven, three beyond), so tisagenleucel still finds
    tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy clause. */
 function withQueryRules(query) {
   const fuzzy = []
   const words = query.split(/(\s+)/).map(word => {
-    if (/^[a-z0-9]{1,2}$/i.test(word))
+    if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (/^[a-z]{6,}$/i.test(word))
       fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
