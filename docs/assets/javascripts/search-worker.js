@@ -8,10 +8,13 @@
  * This file
  *   1. loads the vocabulary and the sections' titles, and hands the sections to Material's worker;
  *   2. makes lunr's Builder, which Material's worker calls to index each section, return a lunr.Index over
- *      that vocabulary, whose postings and vectors are read from shards when a query first needs them;
- *   3. loads the text of the top results and tells Material's highlighter where the matched words are
- *      (Material's own tokenizer finds them);
- *   4. keeps hyphenated names whole in a query, and adds a misspelling-tolerant clause for long words.
+ *      that vocabulary, whose postings are read from shards (search/postings/) as queries need them;
+ *   3. gives the top results their text (search/texts/) and tells Material's highlighter where the matched
+ *      words are (Material's own tokenizer finds them);
+ *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
+ *      misspelling-tolerant clause for long words.
+ * A search that finds shards missing is answered again once they are in: Material's worker answers at once
+ * (lunr is synchronous), so its answer is held back while the missing shards are fetched, all together.
  * main.html points Material at this file and passes the address of Material's worker as ?material=.
  */
 "use strict"
@@ -22,12 +25,19 @@ const RESULT = 3
 const HIGHLIGHTED = 16          /* top results given their text and highlighting (Material shows ten pages) */
 
 const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
-const prebuilt = fetch(new URL("search/prebuilt_index.json", site))
-  .then(response => response.json())
-
 let index = null                /* the lunr.Index over the prebuilt vocabulary, once loaded */
 let sections = []               /* Material's search documents; index refs are positions in this list */
 let textShards = []             /* where each shard of section texts starts */
+const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
+
+/* Load the vocabulary and the sections at once, while the page sets up (runs after lunr is imported). */
+const prebuilt = fetch(new URL("search/prebuilt_index.json", site))
+  .then(response => response.json())
+  .then(data => {
+    index = shardedIndex(data)
+    sections = data.sections.map(([location, title]) => ({ location, title, text: "" }))
+    textShards = data.textShards
+  })
 
 /* Hold Material's setup message until the prebuilt index is in, then hand it on with the sections. Hand on
    only the last of the queries that arrive while a search runs (a reader typing fast sends one per key),
@@ -39,18 +49,15 @@ addEventListener("message", event => {
     event.stopImmediatePropagation()
     if (latestQuery === null)
       setTimeout(() => {                        /* after the queries already queued behind this one */
-        const data = withQueryRules(latestQuery)
+        const query = withQueryRules(latestQuery)
         latestQuery = null
-        searchFor(data)
+        searchFor(query)
       })
     latestQuery = message.data
-  } else if (message.type === SETUP && !index) {
+  } else if (message.type === SETUP && !message.handedOn) {
     event.stopImmediatePropagation()
-    prebuilt.then(data => {
-      index = shardedIndex(data)
-      sections = data.sections.map(([location, title]) => ({ location, title, text: "" }))
-      textShards = data.textShards
-      const setup = { ...message, data: { ...message.data, docs: sections } }
+    prebuilt.then(() => {
+      const setup = { ...message, handedOn: true, data: { ...message.data, docs: sections } }
       dispatchEvent(new MessageEvent("message", { data: setup }))
     }, error => console.warn("Search index not loaded:", error))
   }
@@ -58,33 +65,28 @@ addEventListener("message", event => {
 
 importScripts(new URL(self.location.href).searchParams.get("material"))
 
-/* Hand a query to Material's worker. Its answer goes out as it comes, unless top results miss their text:
-   then the answer is held back, those texts are fetched all at once, and the query handed on again. */
+/* Hand a query to Material's worker. Its answer goes out as it comes unless the search found shards
+   missing: then it is held back, they are fetched together, and the query is handed on again (unless a newer
+   one is on its way). */
 let asked = null                /* the query Material's worker is answering */
-const missingTexts = new Set()
-function searchFor(data) {
-  asked = data
-  dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data, rewritten: true } }))
+function searchFor(query) {
+  asked = query
+  dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data: query, rewritten: true } }))
 }
 const post = self.postMessage.bind(self)
 self.postMessage = message => {
-  if (message.type !== RESULT || missingTexts.size === 0)
+  if (message.type !== RESULT || missing.size === 0)
     return post(message)
-  const shards = [...missingTexts]
+  const shards = [...missing]
   const held = asked
-  missingTexts.clear()
-  Promise.all(shards.map(loadTexts)).then(() => {
-    if (latestQuery === null && asked === held)    /* no newer query on its way */
-      searchFor(held)
-  }, () => post(message))                          /* without the texts: results without snippets */
-}
-
-/* A file under search/, now: lunr searches synchronously, and a worker may wait for a local file. */
-function load(path) {
-  const request = new XMLHttpRequest()
-  request.open("GET", new URL(`search/${path}`, site), false)
-  request.send()
-  return JSON.parse(request.responseText)
+  missing.clear()
+  Promise.all(shards.map(([path, take]) => fetch(new URL(`search/${path}`, site))
+    .then(response => response.json())
+    .then(take)))
+    .then(() => {
+      if (latestQuery === null && asked === held)
+        searchFor(held)
+    }, () => post(message))                        /* a shard did not load: answer with what there is */
 }
 
 /* The shard holding item `position`, given where each shard starts. */
@@ -95,36 +97,37 @@ function shardOf(starts, position) {
   return shard
 }
 
-/* A lunr.Index whose invertedIndex and fieldVectors fill in from postings shards as lunr reads them. A term's
-   postings come as flat (field, section, score) triples; lunr keeps them as {field: {section: {}}}, and the
-   scores make the field vectors, of which lunr only ever reads the entries of the terms a query matched. */
+/* A lunr.Index whose invertedIndex and fieldVectors fill in from postings shards. A term's postings come as
+   flat (field, section, score) triples; lunr keeps them as {field: {section: {}}}, and the scores make the
+   field vectors, of which lunr only ever reads the entries of the terms a query matched. A term whose shard
+   is not in yet has no postings, and its shard is noted as missing. */
 function shardedIndex(data) {
   const number = new Map(data.terms.map((term, position) => [term, position]))
   const invertedIndex = {}
   const weights = new Map()     /* "field/section" -> [term number, score, ...] */
   const vectors = new Map()     /* "field/section" -> lunr.Vector of those weights, until more come */
-  const loaded = new Set()
-  const postingsOf = term => {
-    const shard = shardOf(data.termShards, number.get(term))
-    if (!loaded.has(shard)) {
-      loaded.add(shard)
-      load(`postings/${shard}.json`).forEach((triples, offset) => {
-        const position = data.termShards[shard] + offset
-        const posting = { _index: position }
-        data.fields.forEach(field => posting[field] = {})
-        for (let i = 0; i < triples.length; i += 3) {
-          const [field, ref, score] = [data.fields[triples[i]], triples[i + 1], triples[i + 2]]
-          posting[field][ref] = {}
-          const key = `${field}/${ref}`
-          if (!weights.has(key))
-            weights.set(key, [])
-          weights.get(key).push(position, score)
-          vectors.delete(key)
-        }
-        invertedIndex[data.terms[position]] = posting
-      })
+  const takePostings = shard => postings => postings.forEach((triples, offset) => {
+    const position = data.termShards[shard] + offset
+    const posting = { _index: position }
+    data.fields.forEach(field => posting[field] = {})
+    for (let i = 0; i < triples.length; i += 3) {
+      const [field, ref, score] = [data.fields[triples[i]], triples[i + 1], triples[i + 2]]
+      posting[field][ref] = {}
+      const key = `${field}/${ref}`
+      if (!weights.has(key))
+        weights.set(key, [])
+      weights.get(key).push(position, score)
+      vectors.delete(key)
     }
-    return invertedIndex[term]
+    invertedIndex[data.terms[position]] = posting
+  })
+  const postingsOf = term => {
+    const position = number.get(term)
+    const shard = shardOf(data.termShards, position)
+    missing.set(`postings/${shard}.json`, takePostings(shard))
+    const none = { _index: position }
+    data.fields.forEach(field => none[field] = {})
+    return none
   }
   const vectorOf = key => {
     if (!vectors.has(key))
@@ -165,11 +168,7 @@ lunr.Builder.prototype.build = function () {
         const position = Number(result.ref)
         const section = sections[position]
         result.ref = section.location
-        const shard = shardOf(textShards, position)
-        const shown = rank < HIGHLIGHTED && textsLoaded.has(shard)
-        if (rank < HIGHLIGHTED && !shown)
-          missingTexts.add(shard)
-        addPositions(builder, section, result.matchData.metadata, shown)
+        addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED && hasText(position))
         return result
       })
     } finally {
@@ -190,15 +189,16 @@ lunr.Builder.prototype.build = function () {
   return index
 }
 
-/* Fill in the text of the sections in a shard of texts. */
+/* Whether the text of section `position` is in; if not, its shard is noted as missing. */
 const textsLoaded = new Set()
-function loadTexts(shard) {
-  return fetch(new URL(`search/texts/${shard}.json`, site))
-    .then(response => response.json())
-    .then(texts => {
+function hasText(position) {
+  const shard = shardOf(textShards, position)
+  if (!textsLoaded.has(shard))
+    missing.set(`texts/${shard}.json`, texts => {
       texts.forEach((text, offset) => sections[textShards[shard] + offset].text = text)
       textsLoaded.add(shard)
     })
+  return textsLoaded.has(shard)
 }
 
 /* For each field Material highlights (title, text): where each matched term occurs, as Material's tokenizer
@@ -221,9 +221,10 @@ function addPositions(builder, section, metadata, highlighted) {
 }
 
 /* The query as Material's worker should search it. A plain word of one or two letters (CR, NK), or a number
-   (2017, 00042), is matched whole: Material would match every word it starts. A plain word of six letters or more also matches words
-   a few edits away (one up to eight letters, two up to eleven, three beyond), so tisagenleucel still finds
-   tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy clause. */
+   (2017, 00042), is matched whole: Material would match every word it starts. A plain word of six letters or
+   more also matches words a few edits away (one up to eight letters, two up to eleven, three beyond), so
+   tisagenleucel still finds tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy
+   clause. */
 function withQueryRules(query) {
   const fuzzy = []
   const words = query.split(/(\s+)/).map(word => {
