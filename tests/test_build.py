@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kb.search_index import read_sections
 
 from tests.conftest import REPO, make_project, run_kb
 
@@ -46,8 +47,7 @@ def test_mkdocs_build_strict_generates_every_entity_page(built_fixture_site):
 
 
 def test_search_index_contains_entity_pages_and_their_aliases(built_fixture_site):
-    index = json.loads((built_fixture_site / "search" / "prebuilt_index.json").read_text())
-    by_location = {doc["location"]: doc for doc in index["docs"]}
+    by_location = {doc["location"]: doc for doc in read_sections(built_fixture_site)}
     assert "products/tisagenlecleucel/" in by_location
     assert "CTL019" in by_location["products/tisagenlecleucel/"]["text"]
 
@@ -132,8 +132,7 @@ def test_kb_validate_json_output_is_machine_readable(project):
 
 
 def test_search_indexes_every_section_of_an_entity_page_and_both_audience_tabs(built_fixture_site):
-    index = json.loads((built_fixture_site / "search" / "prebuilt_index.json").read_text())
-    entries = {doc["location"]: doc for doc in index["docs"]
+    entries = {doc["location"]: doc for doc in read_sections(built_fixture_site)
                if doc["location"].startswith("products/tisagenlecleucel/")}
     assert "products/tisagenlecleucel/" in entries and len(entries) > 3
     first = entries["products/tisagenlecleucel/"]["text"]

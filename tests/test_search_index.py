@@ -3,7 +3,6 @@ reaches its page's index entries."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -17,6 +16,7 @@ from kb.search_index import (
     index_documents,
     index_files,
     page_names,
+    read_sections,
     shards,
     spelling_pairs,
     term_scores,
@@ -147,16 +147,14 @@ def _plain(markdown: str) -> str:
 
 
 def test_every_text_field_of_every_entity_is_in_its_pages_index_entries(knowledge_base, real_site: Path):
-    prebuilt = json.loads((real_site / "search" / "prebuilt_index.json").read_text(encoding="utf-8"))
-    texts = [text for shard in sorted((real_site / "search" / "texts").glob("*.json"), key=lambda p: int(p.stem))
-             for text in json.loads(shard.read_text(encoding="utf-8"))]
+    sections = read_sections(real_site)
     names = page_names(knowledge_base)
     missing = []
     for entity in knowledge_base.entities.values():
         indexed = set()
-        for (location, title), text in zip(prebuilt["sections"], texts, strict=True):
-            if location.split("#")[0] == entity.url:
-                indexed.update(words(f"{title} {text}", SEPARATOR))
+        for section in sections:
+            if section["location"].split("#")[0] == entity.url:
+                indexed.update(words(f"{section['title']} {section['text']}", SEPARATOR))
         indexed.update(words(" ".join(names[entity.url]), SEPARATOR))
         for path, value, schema in _custom_nodes(knowledge_base.schemas.inlined[entity.type.schema_file], entity.data):
             field = tuple(part for part in path if isinstance(part, str))

@@ -199,3 +199,13 @@ def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase) -> None:
         (folder / path).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     material["docs"] = []
     material_path.write_text(json.dumps(material, separators=(",", ":")), encoding="utf-8")
+
+
+def read_sections(site_dir: Path) -> list[dict[str, str]]:
+    """Every section of a built site's search index, as Material's search plugin listed it (for tests)."""
+    folder = site_dir / MATERIAL_INDEX
+    first = json.loads((folder.parent / "prebuilt_index.json").read_text(encoding="utf-8"))
+    texts = [text for shard in range(len(first["textShards"]))
+             for text in json.loads((folder.parent / f"texts/{shard}.json").read_text(encoding="utf-8"))]
+    return [{"location": location, "title": title, "text": text}
+            for (location, title), text in zip(first["sections"], texts, strict=True)]
