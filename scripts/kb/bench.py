@@ -636,8 +636,7 @@ def check_targets(rows: list[dict[str, Any]], page_weights: dict[str, Any] | Non
             for check in checks[before:]:
                 check["status"] = "INFO"
     for size, limit in ((1000, 500), (5000, 1500)):
-        row = by_n.get(size)
-        add(f"first search result at N={size} <= {limit} ms", row.get("search_ms") if row else None, limit,
+        add(f"first search result at N={size} <= {limit} ms", by_n.get(size, {}).get("search_ms"), limit,
             f"Chromium, from navigation start, typing {SEARCH_QUERY!r} at load (--browser)")
     if page_weights:
         plain_page = page_weights.get("without_diagrams")

@@ -46,7 +46,7 @@ from lunr.stop_word_filter import WORDS as LUNR_STOP_WORDS
 from kb.model import KnowledgeBase
 
 MATERIAL_INDEX = "search/search_index.json"
-PREBUILT_INDEX = "search/prebuilt_index.json"  # docs/assets/javascripts/search-worker.js reads this name
+PREBUILT_INDEX = "prebuilt_index.json"  # under search/; docs/assets/javascripts/search-worker.js reads this name
 # Field boosts, as Material's search plugin sets them for title and text; names count as a title.
 FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0}
 K1 = 1.2  # lunr's term-frequency saturation; length normalisation (b) is 0, as Material sets it
@@ -107,6 +107,7 @@ def page_names(knowledge_base: KnowledgeBase) -> dict[str, list[str]]:
 
 
 def _values(values: Iterable[Any]) -> Iterator[str]:
+    """The strings among ``values`` and in the lists among them (a field may hold a name or a list of names)."""
     for value in values:
         if isinstance(value, str):
             yield value
@@ -171,7 +172,7 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     terms = sorted(scores)
     term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
     text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
-    files: dict[str, Any] = {"prebuilt_index.json": {
+    files: dict[str, Any] = {PREBUILT_INDEX: {
         "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
         "textShards": text_starts, "sections": [[s["location"], s["title"]] for s in sections]}}
     for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
@@ -204,7 +205,7 @@ def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase) -> None:
 def read_sections(site_dir: Path) -> list[dict[str, str]]:
     """Every section of a built site's search index, as Material's search plugin listed it (for tests)."""
     folder = site_dir / MATERIAL_INDEX
-    first = json.loads((folder.parent / "prebuilt_index.json").read_text(encoding="utf-8"))
+    first = json.loads((folder.parent / PREBUILT_INDEX).read_text(encoding="utf-8"))
     texts = [text for shard in range(len(first["textShards"]))
              for text in json.loads((folder.parent / f"texts/{shard}.json").read_text(encoding="utf-8"))]
     return [{"location": location, "title": title, "text": text}
