@@ -99,7 +99,7 @@ def test_shards_cut_a_run_into_pieces_of_about_the_limit_and_a_large_item_stands
 def test_index_files_point_to_every_term_and_section():
     sections = [{"location": "a/", "title": "Alpha page", "text": "<p>one two</p>"},
                 {"location": "a/#b", "title": "Beta", "text": "<p>two three</p>"}]
-    documents = index_documents(sections, {"a/": ["Alpha"]}, SEPARATOR, {})
+    documents = index_documents(sections, {"a/": ["Alpha"]}, SEPARATOR, None)
     files = index_files(sections, documents)
     first = files["prebuilt_index.json"]
     assert first["terms"] == ["alpha", "beta", "one", "page", "three", "two"]

@@ -36,6 +36,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,23 @@ _NAME_FIELDS = ("name", "aliases", "brand", "abbreviation", "nct")
 
 # --- Words ---------------------------------------------------------------------------------------------------
 
-def words(text: str, separator: re.Pattern[str], spellings: dict[str, str] | None = None) -> list[str]:
+@dataclass(frozen=True)
+class Spellings:
+    """Word starts spelled two ways (data/spellings.yaml), each mapped to the other, and one pattern that finds
+    any of them at the start of a word (one match per word, where a loop over the pairs was most of the time)."""
+
+    other: dict[str, str]
+    starts: re.Pattern[str]
+
+
+def spelling_pairs(spellings: dict[str, str]) -> Spellings:
+    """The spellings of ``data/spellings.yaml`` (American start -> British start), both ways."""
+    other = {**spellings, **{british: american for american, british in spellings.items()}}
+    alternatives = sorted(map(re.escape, other), key=len, reverse=True) or ["(?!)"]  # (?!) matches nothing
+    return Spellings(other, re.compile("|".join(alternatives)))
+
+
+def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
     """The terms the index holds for ``text`` (plain text, or HTML whose tags are skipped), in order.
 
     Lower-case, split at ``separator``; a hyphenated word whole and then each of its parts; a word that starts
@@ -74,21 +91,10 @@ def words(text: str, separator: re.Pattern[str], spellings: dict[str, str] | Non
         for form in forms:
             if form and form not in STOP_WORDS and (len(form) > 1 or form.isdigit()):
                 terms.append(form)
-                if spellings:
-                    terms.extend(_other_spellings(form, spellings))
+                start = spellings.starts.match(form) if spellings else None
+                if start:
+                    terms.append(spellings.other[start.group()] + form[start.end():])
     return terms
-
-
-def _other_spellings(word: str, spellings: dict[str, str]) -> Iterator[str]:
-    """``word`` in each other spelling: ``spellings`` maps a word start to its other spelling, both ways."""
-    for start, other in spellings.items():
-        if word.startswith(start):
-            yield other + word[len(start):]
-
-
-def spelling_pairs(spellings: dict[str, str]) -> dict[str, str]:
-    """The spellings of ``data/spellings.yaml`` (American start -> British start) in both directions."""
-    return {**spellings, **{british: american for american, british in spellings.items()}}
 
 
 # --- What the data says about names --------------------------------------------------------------------------
@@ -153,7 +159,7 @@ def shards(sizes: list[int], limit: int) -> list[int]:
 
 
 def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]], separator: re.Pattern[str],
-                    spellings: dict[str, str]) -> list[dict[str, list[str]]]:
+                    spellings: Spellings | None) -> list[dict[str, list[str]]]:
     """The terms of each of Material's sections, field by field; a page's first section with the page's names."""
     documents = []
     for section in sections:
