@@ -29,6 +29,7 @@ let index = null                /* the lunr.Index over the prebuilt vocabulary, 
 let sections = []               /* Material's search documents; index refs are positions in this list */
 let textShards = []             /* where each shard of section texts starts */
 const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
+let postingsVersion = 0         /* grows as postings come in: a search's results hold while it stays */
 
 /* Load the vocabulary and the sections at once, while the page sets up (runs after lunr is imported). */
 const prebuilt = fetch(new URL("search/prebuilt_index.json", site))
@@ -120,6 +121,7 @@ function shardedIndex(data) {
       vectors.delete(key)
     }
     invertedIndex[data.terms[position]] = posting
+    postingsVersion++
   })
   const postingsOf = term => {
     const position = number.get(term)
@@ -161,15 +163,17 @@ lunr.Builder.prototype.build = function () {
   lunr.QueryLexer.termSeparator = lunr.tokenizer.separator   /* Material's separator: no split at "-" */
   const { search, query } = index
   let searching = false
+  let last = { text: null, version: -1, results: [] }   /* lunr's last answer, asked again once texts are in */
   index.search = function (text) {
     searching = true
     try {
-      return search.call(this, text).map((result, rank) => {
+      if (last.text !== text || last.version !== postingsVersion)
+        last = { text, version: postingsVersion, results: search.call(this, text) }
+      return last.results.map((result, rank) => {
         const position = Number(result.ref)
         const section = sections[position]
-        result.ref = section.location
         addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED && hasText(position))
-        return result
+        return { ...result, ref: section.location }
       })
     } finally {
       searching = false
