@@ -68,16 +68,22 @@ importScripts(new URL(self.location.href).searchParams.get("material"))
 
 /* Hand a query to Material's worker. Its answer goes out as it comes unless the search found shards
    missing: then it is held back, they are fetched together, and the query is handed on again (unless a newer
-   one is on its way). */
+   one is on its way); after three rounds it goes out as it is, whatever is missing. */
 let asked = null                /* the query Material's worker is answering */
-function searchFor(query) {
+let rounds = 0                  /* how often it was handed on for missing shards */
+function searchFor(query, again = false) {
+  rounds = again ? rounds + 1 : 0
   asked = query
   dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data: query, rewritten: true } }))
 }
 const post = self.postMessage.bind(self)
 self.postMessage = message => {
-  if (message.type !== RESULT || missing.size === 0)
+  if (message.type !== RESULT)
     return post(message)
+  if (missing.size === 0 || rounds >= 3) {
+    missing.clear()
+    return post(message)
+  }
   const shards = [...missing]
   const held = asked
   missing.clear()
@@ -86,7 +92,7 @@ self.postMessage = message => {
     .then(take)))
     .then(() => {
       if (latestQuery === null && asked === held)
-        searchFor(held)
+        searchFor(held, true)
     }, () => post(message))                        /* a shard did not load: answer with what there is */
 }
 
