@@ -103,7 +103,8 @@ def test_index_files_point_to_every_term_and_section():
     files = index_files(sections, documents)
     first = files["prebuilt_index.json"]
     assert first["terms"] == ["alpha", "beta", "one", "page", "three", "two"]
-    assert first["sections"] == [["a/", "Alpha page"], ["a/#b", "Beta"]]
+    assert first["pages"] == ["a/"]
+    assert first["sections"] == [[0, "", "Alpha page"], [0, "#b", "Beta"]]
     postings = [posting for path, shard in files.items() if path.startswith("postings/") for posting in shard]
     assert len(postings) == len(first["terms"])
     texts = [text for path, shard in files.items() if path.startswith("texts/") for text in shard]

@@ -5,7 +5,7 @@ Material's search plugin cuts each page into sections (its ``search/search_index
 text). :func:`write_search_index`, the one entry point, runs once after the build and writes under
 ``search/``:
 
-- ``prebuilt_index.json``, loaded when a page opens: the sorted vocabulary, each section's location and
+- ``prebuilt_index.json``, loaded when a page opens: the sorted vocabulary, each section's page, anchor and
   title, and where the shards below start;
 - ``postings/N.json``: for a run of terms, every (field, section, score) that holds each term;
 - ``texts/N.json``: the text of a run of sections, for the snippets of the results shown.
@@ -180,13 +180,24 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
     files: dict[str, Any] = {PREBUILT_INDEX: {
         "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
-        "textShards": text_starts, "sections": [[s["location"], s["title"]] for s in sections]}}
+        "textShards": text_starts, **_located(sections)}}
     for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
         files[f"postings/{shard}.json"] = [[value for posting in scores[term] for value in posting]
                                            for term in terms[start:end]]
     for shard, (start, end) in enumerate(zip(text_starts, [*text_starts[1:], len(sections)], strict=True)):
         files[f"texts/{shard}.json"] = [section["text"] for section in sections[start:end]]
     return files
+
+
+def _located(sections: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Each section as [its page's number, the anchor after the page's URL, its title], and the pages' URLs:
+    a page's URL, written once rather than for each of its sections, was a third of the first file."""
+    pages: dict[str, int] = {}
+    located = []
+    for section in sections:
+        page, anchor, title = *section["location"].partition("#")[::2], section["title"]
+        located.append([pages.setdefault(page, len(pages)), f"#{anchor}" if anchor else "", title])
+    return {"pages": list(pages), "sections": located}
 
 
 def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase) -> None:
@@ -214,5 +225,5 @@ def read_sections(site_dir: Path) -> list[dict[str, str]]:
     first = json.loads((folder.parent / PREBUILT_INDEX).read_text(encoding="utf-8"))
     texts = [text for shard in range(len(first["textShards"]))
              for text in json.loads((folder.parent / f"texts/{shard}.json").read_text(encoding="utf-8"))]
-    return [{"location": location, "title": title, "text": text}
-            for (location, title), text in zip(first["sections"], texts, strict=True)]
+    return [{"location": first["pages"][page] + anchor, "title": title, "text": text}
+            for (page, anchor, title), text in zip(first["sections"], texts, strict=True)]

@@ -36,7 +36,8 @@ const prebuilt = fetch(new URL("search/prebuilt_index.json", site))
   .then(response => response.json())
   .then(data => {
     index = shardedIndex(data)
-    sections = data.sections.map(([location, title]) => ({ location, title, text: "" }))
+    sections = data.sections.map(([page, anchor, title]) =>
+      ({ location: data.pages[page] + anchor, title, text: "" }))
     textShards = data.textShards
   })
 
