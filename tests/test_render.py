@@ -243,7 +243,8 @@ def test_citations_in_one_place_form_one_group_separated_by_commas(kb):
     from kb.site.render import PageContext
 
     marks = PageContext(kb, "index.md").cite(["label-page", "maude-2018-nejm"])
-    assert marks.startswith('<sup class="kb-cite"><a class="footnote-ref"') and marks.endswith("</a></sup>")
+    assert marks.startswith('<sup class="kb-cite" data-search-exclude><a class="footnote-ref"')
+    assert marks.endswith("</a></sup>")
     assert re.findall(r">(\d+)</a>(,?)", marks) == [("1", ","), ("2", "")]
 
 
@@ -283,5 +284,6 @@ def test_a_section_table_shows_every_cell_with_its_links_and_citations(data_root
     page = render_site(load_knowledge_base(data_root))["challenges/crs.md"]
     assert "<strong>Management of CRS by ASTCT grade</strong>" in page
     assert "<th>Grade</th><th>Treatment</th>" in page
-    assert re.search(r"<td>Supportive care; consider <em>tocilizumab</em> <sup class=\"kb-cite\">.*?</sup></td>", page)
+    assert re.search(r"<td>Supportive care; consider <em>tocilizumab</em> "
+                     r"<sup class=\"kb-cite\" data-search-exclude>.*?</sup></td>", page)
     assert '<td>Tocilizumab, as on the <a href="../../therapies/car-t/">therapy page</a></td>' in page

@@ -72,6 +72,7 @@ class KnowledgeBase:
     sources: dict[str, Source]
     glossary: dict[str, dict[str, Any]]
     releases: dict[str, dict[str, Any]]
+    spellings: dict[str, str]  # data/spellings.yaml: a word start in American spelling -> in British spelling
     incoming: dict[str, list[Reference]]  # entity id -> the links to it from other entities
     problems: list[Problem]
     schemas: Schemas
@@ -174,6 +175,7 @@ def build_knowledge_base(result: ValidationResult) -> KnowledgeBase:
     sources_doc = result.collections.get("sources.yaml")
     glossary_doc = result.collections.get("glossary.yaml")
     releases_doc = result.collections.get("releases.yaml")
+    spellings_doc = result.collections.get("spellings.yaml")
     sources = {i: Source(i, d) for i, d in (sources_doc.data if sources_doc else {}).items()}
     return KnowledgeBase(
         types=list(schemas.entity_types.values()),
@@ -181,6 +183,7 @@ def build_knowledge_base(result: ValidationResult) -> KnowledgeBase:
         sources=sources,
         glossary=dict(glossary_doc.data) if glossary_doc else {},
         releases=dict(releases_doc.data) if releases_doc else {},
+        spellings=dict(spellings_doc.data) if spellings_doc else {},
         incoming=dict(incoming),
         problems=result.problems,
         schemas=schemas,

@@ -40,6 +40,7 @@ from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.site.export import FEED, export_files
 from kb.site.feed import atom_feed
 from kb.site.plan import plan_site
+from kb.site.search_index import write_search_index
 from kb.site.sharing import page_json_ld, script_json
 
 GLOSSARY_PAGE = "reference/glossary.md"
@@ -178,8 +179,11 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         context["kb_share"] = _sharing(build, page, config)
         return context
 
+    @event_priority(-100)  # after Material's search plugin has written its sections
     def on_post_build(self, config: MkDocsConfig) -> None:
+        """5. The search index, built from Material's sections of every page (see kb.site.search_index)."""
         self._stop_worker()
+        write_search_index(Path(config.site_dir), self._current().knowledge_base)
 
     def on_build_error(self, error: Exception) -> None:
         self._stop_worker()

@@ -185,7 +185,9 @@ class PageContext:
             anchor = f"fnref:{source_id}" if uses == 1 else f"fnref{uses}:{source_id}"
             marks.append((number, f'<a class="footnote-ref" id="{anchor}" href="#fn:{source_id}">{number}</a>'))
         # One <sup> per group, commas between (3,4,5 rather than 345), in increasing order as the list below is.
-        return f'<sup class="kb-cite">{",".join(mark for _, mark in sorted(marks))}</sup>' if marks else ""
+        # Search leaves it out (data-search-exclude, Material's own marker): its numbers mean nothing in a result.
+        group = ",".join(mark for _, mark in sorted(marks))
+        return f'<sup class="kb-cite" data-search-exclude>{group}</sup>' if marks else ""
 
     def footnotes(self) -> str:
         """The numbered list of every source this page cited, as an HTML block."""

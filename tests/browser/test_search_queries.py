@@ -1,0 +1,66 @@
+"""Every query of tests/search_queries.yaml, typed into the real site's search box in Chromium, lists its page
+among the first three results. One page serves every query: the box is emptied and the next query typed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, Page
+
+QUERIES = yaml.safe_load((Path(__file__).resolve().parents[1] / "search_queries.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_query_file_holds_at_least_fifty_queries_from_each_kind_of_reader():
+    assert len(QUERIES) >= 50
+    assert {query["who"] for query in QUERIES} == {"clinician", "patient", "curator"}
+
+
+@pytest.fixture(scope="module")
+def search_page(browser: Browser, site_url: str) -> Page:
+    page = browser.new_page()
+    page.goto(site_url)
+    page.keyboard.press("/")
+    yield page
+    page.close()
+
+
+def first_pages(page: Page, query: str, count: int = 3) -> list[str]:
+    """The pages of the first ``count`` results for ``query``, typed as a reader types, once they stop changing
+    (results for the first letters may show while the rest is still being searched)."""
+    box = page.locator("input.md-search__input")
+    box.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(query)
+    links = page.locator(".md-search-result__item > a.md-search-result__link")
+    previous, deadline = None, time.monotonic() + 15
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(150)
+        hrefs = links.evaluate_all(f"links => links.slice(0, {count}).map(link => link.href)")
+        if hrefs and hrefs == previous:
+            return [urlparse(href).path.lstrip("/") for href in hrefs]
+        previous = hrefs
+    return [urlparse(href).path.lstrip("/") for href in previous or []]
+
+
+@pytest.mark.parametrize("case", QUERIES, ids=[case["query"] for case in QUERIES])
+def test_the_query_finds_its_page_among_the_first_three_results(search_page: Page, case: dict[str, str]):
+    pages = first_pages(search_page, case["query"])
+    assert case["page"] in pages, f"{case['query']!r} ({case['who']}): first results {pages}"
+
+
+def test_a_misspelling_finds_the_page_but_scores_below_the_word_spelled_right(search_page: Page):
+    score = ".md-search-result__item > a.md-search-result__link article"
+
+    def first(query: str) -> tuple[str, float]:
+        page = first_pages(search_page, query, count=1)[0]
+        return page, float(search_page.locator(score).first.get_attribute("data-md-score"))
+
+    right_page, right_score = first("tocilizumab")
+    wrong_page, wrong_score = first("tocilizumb")
+    assert wrong_page == right_page == "challenges/cytokine-release-syndrome/"
+    assert wrong_score < right_score
