@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.data.load import Document
-from kb.data.schemas import EntityType, Schemas
+from kb.data.schemas import EntityType, Schemas, choices
 from kb.data.validate import Reference, ValidationResult, check_data
 from kb.problems import DataError, Problem
 
@@ -124,8 +124,7 @@ class KnowledgeBase:
         """Each tag's title in the schemas' controlled list (car-t: CAR-T); empty if the list gives none."""
         for entity_type in self.types:
             schema = self.schemas.inlined.get(entity_type.schema_file, {})
-            items = schema.get("properties", {}).get("tags", {}).get("items", {})
-            options = items.get("x-choices") or items.get("oneOf")
+            options = choices(schema.get("properties", {}).get("tags", {}).get("items", {}))
             if options:
                 return {option["const"]: option["title"] for option in options
                         if "const" in option and "title" in option}
@@ -135,7 +134,7 @@ class KnowledgeBase:
     def metric_titles(self) -> dict[str, str]:
         """Each figure metric's short label in the schemas (overall-remission: CR/CRi), for comparisons."""
         figure = self.schemas.inlined.get("common.schema.json", {}).get("$defs", {}).get("figure", {})
-        options = figure.get("properties", {}).get("metric", {}).get("oneOf", [])
+        options = choices(figure.get("properties", {}).get("metric", {}))
         return {option["const"]: option["title"] for option in options if "const" in option and "title" in option}
 
     def review_events(self) -> list[tuple[str, Entity, dict[str, Any]]]:

@@ -191,6 +191,13 @@ def _choice_as_enum(node: dict[str, Any]) -> dict[str, Any]:
             "x-choices": options}
 
 
+def choices(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The options of a choice with a ``const`` each (and their titles or descriptions), whether the schema was
+    inlined (which checks them as an enum and keeps them under ``x-choices``) or not."""
+    options = node.get("x-choices") or node.get("oneOf") or []
+    return [option for option in options if isinstance(option, dict) and "const" in option]
+
+
 def _pointed_at(node: Any, pointer: str) -> Any:
     """The part of a schema a JSON pointer (``/$defs/id``) names, or None."""
     for part in filter(None, pointer.split("/")):

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.data.schemas import choices
 from kb.model import Entity, KnowledgeBase
 
 _KEY = re.compile(r"[a-z][a-z0-9-]*")
@@ -49,7 +50,7 @@ def facet_fields(schema: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator
     """Every field of a schema (with its references inlined) marked as a facet, or holding choices that are."""
     if not isinstance(schema, dict):
         return
-    options = [o for o in schema.get("oneOf", []) if isinstance(o, dict) and "const" in o]
+    options = choices(schema)
     titles = {str(o["const"]): o["title"] for o in options if "title" in o}
     choice_keys = {str(o["const"]): o["x-facet"] for o in options if _KEY.fullmatch(str(o.get("x-facet", "")))}
     key = schema.get("x-facet")
