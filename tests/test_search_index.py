@@ -128,7 +128,8 @@ def test_an_entity_page_is_named_by_its_aliases_and_by_the_glossary_synonyms_tha
 
 # Left out of search on purpose (README, "Search"): who reviewed a page and when (the review line), and table
 # column headers; the review history is shown on the What's new page, which search leaves out.
-EXCLUDED = {("reviewed_by",), ("review_history", "change"), ("review_history", "reviewer"), ("sections", "table", "columns"), ("grading", "columns")}
+EXCLUDED = {("reviewed_by",), ("review_history", "change"), ("review_history", "reviewer"),
+            ("sections", "table", "columns"), ("grading", "columns")}
 
 
 @pytest.fixture(scope="module")
