@@ -16,6 +16,7 @@ from kb.site.search_index import (
     FIELDS,
     index_documents,
     index_files,
+    one_word_names,
     page_names,
     read_sections,
     shards,
@@ -63,8 +64,16 @@ def test_a_word_is_indexed_in_both_spellings_either_way():
     assert words("lymphoma", SEPARATOR, SPELLINGS) == ["lymphoma"]
 
 
+def test_an_identity_holds_each_name_of_one_word_whole_in_both_spellings_and_once():
+    names = ["tisagenlecleucel", "Kymriah", "tisa-cel", "CIBMTR tisagenlecleucel registry", "Leukemia",
+             "Kymriah", "CLL/SLL"]
+    assert one_word_names(names, SEPARATOR, SPELLINGS) == ["tisagenlecleucel", "kymriah", "tisa-cel", "leukemia",
+                                                           "leukaemia"]
+
+
 def test_scores_are_those_of_the_lunr_package_builder():
-    documents = [{"title": ["car-t", "car"], "text": ["cells", "car", "cells", "fever"], "names": ["kymriah"]},
+    documents = [{"title": ["car-t", "car"], "text": ["cells", "car", "cells", "fever"], "names": ["kymriah"],
+                  "identity": ["kymriah"]},
                  {"title": ["fever"], "text": ["cells", "tocilizumab"]},
                  {"title": ["glossary"], "text": ["car", "car", "car"], "names": ["car"]}]
     builder = Builder()
@@ -89,6 +98,29 @@ def test_a_title_or_name_outweighs_the_same_word_in_text():
     scores = term_scores([{"title": ["crs"], "text": []}, {"text": ["crs", "crs"]}, {"names": ["crs"]}])
     by_document = {document: score for _, document, score in scores["crs"]}
     assert by_document[0] == by_document[2] > 100 * by_document[1]
+
+
+def _weights(documents: list[dict[str, list[str]]]) -> dict[tuple[str, int], float]:
+    """(term, document) -> the sum of its weights over the document's fields."""
+    weights: dict[tuple[str, int], float] = {}
+    for term, postings in term_scores(documents).items():
+        for _, document, score in postings:
+            weights[term, document] = weights.get((term, document), 0) + score
+    return weights
+
+
+def test_a_page_named_by_a_word_outweighs_pages_with_the_word_in_their_titles_and_names():
+    # The product, named tisagenlecleucel; trials that name it in their titles (and names); many pages that
+    # mention it, so that lunr weighs the word little, and a page whose title holds a rare word that starts
+    # with the query (a query of car-t also matches car-t-associated).
+    product = {"title": ["tisagenlecleucel"], "names": ["tisagenlecleucel"], "identity": ["tisagenlecleucel"]}
+    trial = {"title": ["cibmtr", "tisagenlecleucel", "registry"], "names": ["cibmtr", "tisagenlecleucel", "registry"],
+             "text": ["tisagenlecleucel"] * 5}
+    rare = {"title": ["tisagenlecleucel-associated"], "names": ["tisagenlecleucel-associated"]}
+    documents = [product, trial, trial, trial, rare] + [{"text": ["tisagenlecleucel"]}] * 40
+    weights = _weights(documents)
+    assert weights["tisagenlecleucel", 0] > 10 * weights["tisagenlecleucel", 1]
+    assert weights["tisagenlecleucel", 0] > weights["tisagenlecleucel-associated", 4]
 
 
 def test_shards_cut_a_run_into_pieces_of_about_the_limit_and_a_large_item_stands_alone():
@@ -122,6 +154,15 @@ def test_an_entity_page_is_named_by_its_aliases_and_by_the_glossary_synonyms_tha
     assert "cytokine storm" in names["challenges/cytokine-release-syndrome/"]
     assert {"HSCT", "bone marrow transplant"} <= set(names["therapies/allogeneic-sct/"])
     assert "NCT02435849" in names["trials/eliana/"]
+
+
+def test_a_page_holds_only_its_own_names_of_one_word_in_its_identity(knowledge_base):
+    names = page_names(knowledge_base)
+    product = set(one_word_names(names["products/tisagenlecleucel/"], SEPARATOR))
+    assert {"tisagenlecleucel", "kymriah", "tisa-cel", "ctl019"} <= product
+    assert "tisagenlecleucel" not in one_word_names(names["trials/cibmtr-tisagenlecleucel-registry/"], SEPARATOR)
+    assert {"aml"} <= set(one_word_names(names["diseases/aml/"], SEPARATOR))
+    assert "aml" not in one_word_names(names["trials/cll-1-car-t-aml-2022/"], SEPARATOR)
 
 
 # --- Every text field of an entity reaches its page's index entries -------------------------------------------

@@ -19,13 +19,23 @@ Words are indexed as readers type them:
   but not at hyphens: a hyphenated name (tisa-cel, ZUMA-3, 19-28z) is indexed whole and each part on its
   own, so that both ``tisa-cel`` and ``tisa`` find it;
 - in every spelling that ``data/spellings.yaml`` pairs (leukemia, leukaemia);
-- the first section of an entity page also gets a ``names`` field, boosted like a title: the entity's
-  name, aliases, brand, abbreviation and registry number, and the abbreviation, term and synonyms of every
-  glossary entry that points to the page. The page about a thing so ranks above pages that mention it;
 - common English words are left out (lunr's stop words), except those that are also abbreviations (ALL).
 
-Scores are those of lunr's Builder with Material's settings (a test builds a small index with the ``lunr``
-package and compares).
+How results rank: the page about a thing comes before the pages that mention it, even in their titles. Two
+fields of an entity page's first section do it, from the data:
+
+- ``names``, boosted like a title: every word of the entity's names (name, aliases, brand, abbreviation,
+  registry number, and the abbreviation, term and synonyms of every glossary entry whose ``see`` names the
+  page), so that "cytokine storm" finds the page about CRS;
+- ``identity``, boosted far above titles: each of those names that is one word (tisagenlecleucel, Kymriah,
+  tisa-cel, AML, CAR-T, NCT02435849), whole. A page holds only its own names there, so "tisagenlecleucel" ranks
+  the product first and not the trials that have the word in their titles ("CIBMTR tisagenlecleucel
+  registry" is a name of three words, none of them a name of the trial on its own). Names of more words are
+  left out: Material's search matches a query word as the start of a term (so ``tisa`` finds tisa-cel), and
+  a long name held whole would be found by its first word ("CLL-1 CAR-T AML" by ``CLL``).
+
+Scores are those of lunr's Builder with Material's settings and these field boosts (a test builds a small index
+with the ``lunr`` package and compares).
 """
 
 from __future__ import annotations
@@ -48,8 +58,11 @@ from kb.model import KnowledgeBase
 
 MATERIAL_INDEX = "search/search_index.json"
 PREBUILT_INDEX = "prebuilt_index.json"  # under search/; docs/assets/javascripts/search-worker.js reads this name
-# Field boosts, as Material's search plugin sets them for title and text; names count as a title.
-FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0}
+# Field boosts, as Material's search plugin sets them for title and text; names count as a title, and an
+# entity's own one-word names a hundred times more: enough that a name whose word is common on the site (so that
+# lunr weighs it little) still outranks a title holding a rare word that the query's prefix also matches
+# (car-t* matches car-t-associated).
+FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0, "identity": 100_000.0}
 K1 = 1.2  # lunr's term-frequency saturation; length normalisation (b) is 0, as Material sets it
 # Shard sizes: a query loads the postings of the terms it matches and the text of the sections it shows.
 POSTINGS_PER_SHARD = 5_000  # postings (a field of a section holding a term), about 60 KB
@@ -85,16 +98,35 @@ def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = N
     with a spelling ``spellings`` pairs, also in the other spelling; no stop words and no single letters.
     """
     terms: list[str] = []
-    for word in separator.split(html.unescape(_TAG.sub(" ", text)).lower()):
-        word = word.strip("-")
+    for word in _split(text, separator):
         forms = [word, *word.split("-")] if "-" in word else [word]
         for form in forms:
             if form and form not in STOP_WORDS and (len(form) > 1 or form.isdigit()):
-                terms.append(form)
-                start = spellings.starts.match(form) if spellings else None
-                if start:
-                    terms.append(spellings.other[start.group()] + form[start.end():])
+                terms += spelled(form, spellings)
     return terms
+
+
+def one_word_names(names: Iterable[str], separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
+    """The terms of the ``identity`` field: each name that is one word (hyphens included), whole and lower-case,
+    in both spellings, each once; names of more words are left out."""
+    terms: dict[str, None] = {}
+    for name in names:
+        parts = _split(name, separator)
+        if len(parts) == 1:
+            terms.update(dict.fromkeys(spelled(parts[0], spellings)))
+    return list(terms)
+
+
+def spelled(term: str, spellings: Spellings | None) -> list[str]:
+    """``term``, and the same term in its other spelling if it starts with one that ``spellings`` pairs."""
+    start = spellings.starts.match(term) if spellings else None
+    return [term, spellings.other[start.group()] + term[start.end():]] if start else [term]
+
+
+def _split(text: str, separator: re.Pattern[str]) -> list[str]:
+    """The words of ``text`` (HTML tags skipped), lower-case, without hyphens at either end."""
+    split = (word.strip("-") for word in separator.split(html.unescape(_TAG.sub(" ", text)).lower()))
+    return [word for word in split if word]
 
 
 # --- What the data says about names --------------------------------------------------------------------------
@@ -160,13 +192,15 @@ def shards(sizes: list[int], limit: int) -> list[int]:
 
 def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]], separator: re.Pattern[str],
                     spellings: Spellings | None) -> list[dict[str, list[str]]]:
-    """The terms of each of Material's sections, field by field; a page's first section with the page's names."""
+    """The terms of each of Material's sections, field by field; a page's first section with the page's names,
+    every word of them (``names``) and those of one word whole (``identity``)."""
     documents = []
     for section in sections:
         document = {"title": words(section["title"], separator, spellings),
                     "text": words(section["text"], separator, spellings)}
         if section["location"] in names:
             document["names"] = words(" ".join(names[section["location"]]), separator, spellings)
+            document["identity"] = one_word_names(names[section["location"]], separator, spellings)
         documents.append(document)
     return documents
 
