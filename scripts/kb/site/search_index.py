@@ -21,8 +21,9 @@ Words are indexed as readers type them:
 - in every spelling that ``data/spellings.yaml`` pairs (leukemia, leukaemia);
 - common English words are left out (lunr's stop words), except those that are also abbreviations (ALL).
 
-How results rank: the page about a thing comes before the pages that mention it, even in their titles. Two
-fields of an entity page's first section do it, from the data:
+How results rank: the page about a thing comes before the pages that mention it, even in their titles, and an
+entity page before a page that gathers many (a comparison, an index, the glossary). Two fields of an entity
+page's first section, and a boost of whole pages, do it, all from the data:
 
 - ``names``, boosted like a title: every word of the entity's names (name, aliases, brand, abbreviation,
   registry number, and the abbreviation, term and synonyms of every glossary entry whose ``see`` names the
@@ -32,10 +33,13 @@ fields of an entity page's first section do it, from the data:
   the product first and not the trials that have the word in their titles ("CIBMTR tisagenlecleucel
   registry" is a name of three words, none of them a name of the trial on its own). Names of more words are
   left out: Material's search matches a query word as the start of a term (so ``tisa`` finds tisa-cel), and
-  a long name held whole would be found by its first word ("CLL-1 CAR-T AML" by ``CLL``).
+  a long name held whole would be found by its first word ("CLL-1 CAR-T AML" by ``CLL``);
+- a page whose front matter says ``search: boost:`` (Material's setting for it) has the scores of all its
+  sections multiplied by it: the templates of the pages that gather what other pages say give
+  :data:`GATHERING_PAGE_BOOST`.
 
-Scores are those of lunr's Builder with Material's settings and these field boosts (a test builds a small index
-with the ``lunr`` package and compares).
+Scores are those of lunr's Builder with Material's settings and these boosts (a test builds a small index with
+the ``lunr`` package and compares).
 """
 
 from __future__ import annotations
@@ -64,6 +68,10 @@ PREBUILT_INDEX = "prebuilt_index.json"  # under search/; docs/assets/javascripts
 # (car-t* matches car-t-associated).
 FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0, "identity": 100_000.0}
 K1 = 1.2  # lunr's term-frequency saturation; length normalisation (b) is 0, as Material sets it
+# The search boost of a page that gathers what other pages say (comparisons, type indexes, the glossary): below
+# 1 / (K1 + 1), the most that repeating a word in one field can multiply its score by, so that a page naming a
+# drug in twenty rows of a table still ranks below a page that names it once in the same place.
+GATHERING_PAGE_BOOST = 0.4
 # Shard sizes: a query loads the postings of the terms it matches and the text of the sections it shows.
 POSTINGS_PER_SHARD = 5_000  # postings (a field of a section holding a term), about 60 KB
 TEXT_PER_SHARD = 32_000  # characters of section text
@@ -155,26 +163,29 @@ def _values(values: Iterable[Any]) -> Iterator[str]:
 
 # --- The index ---------------------------------------------------------------------------------------------
 
-def term_scores(documents: list[dict[str, list[str]]],
-                fields: dict[str, float] = FIELDS) -> dict[str, list[tuple[int, int, float]]]:
+def term_scores(documents: list[dict[str, list[str]]], fields: dict[str, float] = FIELDS,
+                boosts: list[float] | None = None) -> dict[str, list[tuple[int, int, float]]]:
     """Term -> (field number, document number, score) for every field of every document that holds it.
 
-    The scores of lunr's Builder with ``b(0)`` and these field boosts (the weights of its field vectors):
-    idf x (k1 + 1) tf / (k1 + tf) x boost, rounded as lunr rounds them. Counted here in one pass because the
-    lunr package's Builder takes about a second per thousand sections.
+    The scores of lunr's Builder with ``b(0)``, these field boosts and these document boosts (``boosts``, one a
+    document, 1 if not given), the weights of its field vectors: idf x (k1 + 1) tf / (k1 + tf) x field boost x
+    document boost, rounded as lunr rounds them. Counted here in one pass because the lunr package's Builder
+    takes about a second per thousand sections.
     """
     postings: dict[str, list[tuple[int, int, int]]] = {}  # term -> (field, document, term frequency)
-    boosts = list(fields.values())
+    field_boosts = list(fields.values())
     for number, document in enumerate(documents):
         for field_number, field in enumerate(fields):
             for term, frequency in Counter(document.get(field, ())).items():
                 postings.setdefault(term, []).append((field_number, number, frequency))
     count = len(documents)
+    boosts = boosts or [1.0] * count
     scores = {}
     for term, found in postings.items():
         # lunr's idf, which counts a term once for each field of each document that holds it
         weight = idf({"postings": dict.fromkeys(range(len(found)))}, count)
-        scores[term] = [(field, number, round(weight * (K1 + 1) * tf / (K1 + tf) * boosts[field], 3))
+        scores[term] = [(field, number,
+                         round(weight * (K1 + 1) * tf / (K1 + tf) * field_boosts[field] * boosts[number], 3))
                         for field, number, tf in found]
     return scores
 
@@ -208,7 +219,7 @@ def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]],
 def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[str]]]) -> dict[str, Any]:
     """File path under ``search/`` -> its JSON: the index the worker loads first, and the shards it loads as
     a query needs them (postings of a range of terms; texts of a range of sections)."""
-    scores = term_scores(documents)
+    scores = term_scores(documents, boosts=[float(section.get("boost", 1)) for section in sections])
     terms = sorted(scores)
     term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
     text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
