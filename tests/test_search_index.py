@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from kb.data.validate import custom_nodes as _custom_nodes
 from kb.model import load_knowledge_base
+from kb.site.plan import render_site
 from kb.site.search_index import (
     FIELDS,
+    GATHERING_PAGE_BOOST,
     index_documents,
     index_files,
+    one_word_names,
     page_names,
     read_sections,
     shards,
@@ -63,17 +66,26 @@ def test_a_word_is_indexed_in_both_spellings_either_way():
     assert words("lymphoma", SEPARATOR, SPELLINGS) == ["lymphoma"]
 
 
-def test_scores_are_those_of_the_lunr_package_builder():
-    documents = [{"title": ["car-t", "car"], "text": ["cells", "car", "cells", "fever"], "names": ["kymriah"]},
+def test_an_identity_holds_each_name_of_one_word_whole_in_both_spellings_and_once():
+    names = ["tisagenlecleucel", "Kymriah", "tisa-cel", "CIBMTR tisagenlecleucel registry", "Leukemia",
+             "Kymriah", "CLL/SLL"]
+    assert one_word_names(names, SEPARATOR, SPELLINGS) == ["tisagenlecleucel", "kymriah", "tisa-cel", "leukemia",
+                                                           "leukaemia"]
+
+
+def test_scores_are_those_of_the_lunr_package_builder_with_field_and_document_boosts():
+    documents = [{"title": ["car-t", "car"], "text": ["cells", "car", "cells", "fever"], "names": ["kymriah"],
+                  "identity": ["kymriah"]},
                  {"title": ["fever"], "text": ["cells", "tocilizumab"]},
                  {"title": ["glossary"], "text": ["car", "car", "car"], "names": ["car"]}]
+    boosts = [1.0, 1.0, GATHERING_PAGE_BOOST]
     builder = Builder()
     builder.ref("id")
     for field, boost in FIELDS.items():
         builder.field(field, boost)
     builder.b(0)
     for number, document in enumerate(documents):
-        builder.add({"id": number, **{field: document.get(field, []) for field in FIELDS}})
+        builder.add({"id": number, **{field: document.get(field, []) for field in FIELDS}}, {"boost": boosts[number]})
     serialised = builder.build().serialize()
     term_of = {posting["_index"]: term for term, posting in serialised["invertedIndex"]}
     expected = set()
@@ -81,7 +93,8 @@ def test_scores_are_those_of_the_lunr_package_builder():
         field, ref = field_ref.split("/")
         for position in range(0, len(elements), 2):
             expected.add((term_of[elements[position]], list(FIELDS).index(field), int(ref), elements[position + 1]))
-    ours = {(term, *posting) for term, postings in term_scores(documents).items() for posting in postings}
+    ours = {(term, *posting) for term, postings in term_scores(documents, boosts=boosts).items()
+            for posting in postings}
     assert ours == expected
 
 
@@ -89,6 +102,34 @@ def test_a_title_or_name_outweighs_the_same_word_in_text():
     scores = term_scores([{"title": ["crs"], "text": []}, {"text": ["crs", "crs"]}, {"names": ["crs"]}])
     by_document = {document: score for _, document, score in scores["crs"]}
     assert by_document[0] == by_document[2] > 100 * by_document[1]
+
+
+def _weights(documents: list[dict[str, list[str]]], boosts: list[float] | None = None) -> dict[tuple[str, int], float]:
+    """(term, document) -> the sum of its weights over the document's fields."""
+    weights: dict[tuple[str, int], float] = {}
+    for term, postings in term_scores(documents, boosts=boosts).items():
+        for _, document, score in postings:
+            weights[term, document] = weights.get((term, document), 0) + score
+    return weights
+
+
+def test_a_page_named_by_a_word_outweighs_pages_with_the_word_in_their_titles_and_names():
+    # The product, named tisagenlecleucel; trials that name it in their titles (and names); many pages that
+    # mention it, so that lunr weighs the word little, and a page whose title holds a rare word that starts
+    # with the query (a query of car-t also matches car-t-associated).
+    product = {"title": ["tisagenlecleucel"], "names": ["tisagenlecleucel"], "identity": ["tisagenlecleucel"]}
+    trial = {"title": ["cibmtr", "tisagenlecleucel", "registry"], "names": ["cibmtr", "tisagenlecleucel", "registry"],
+             "text": ["tisagenlecleucel"] * 5}
+    rare = {"title": ["tisagenlecleucel-associated"], "names": ["tisagenlecleucel-associated"]}
+    documents = [product, trial, trial, trial, rare] + [{"text": ["tisagenlecleucel"]}] * 40
+    weights = _weights(documents)
+    assert weights["tisagenlecleucel", 0] > 10 * weights["tisagenlecleucel", 1]
+    assert weights["tisagenlecleucel", 0] > weights["tisagenlecleucel-associated", 4]
+
+
+def test_a_page_that_gathers_many_mentions_weighs_less_than_one_that_mentions_the_word_once():
+    weights = _weights([{"text": ["fludarabine"] * 20}, {"text": ["fludarabine"]}], [GATHERING_PAGE_BOOST, 1.0])
+    assert weights["fludarabine", 0] < weights["fludarabine", 1]
 
 
 def test_shards_cut_a_run_into_pieces_of_about_the_limit_and_a_large_item_stands_alone():
@@ -122,6 +163,25 @@ def test_an_entity_page_is_named_by_its_aliases_and_by_the_glossary_synonyms_tha
     assert "cytokine storm" in names["challenges/cytokine-release-syndrome/"]
     assert {"HSCT", "bone marrow transplant"} <= set(names["therapies/allogeneic-sct/"])
     assert "NCT02435849" in names["trials/eliana/"]
+
+
+def test_a_page_holds_only_its_own_names_of_one_word_in_its_identity(knowledge_base):
+    names = page_names(knowledge_base)
+    product = set(one_word_names(names["products/tisagenlecleucel/"], SEPARATOR))
+    assert {"tisagenlecleucel", "kymriah", "tisa-cel", "ctl019"} <= product
+    assert "tisagenlecleucel" not in one_word_names(names["trials/cibmtr-tisagenlecleucel-registry/"], SEPARATOR)
+    assert {"aml"} <= set(one_word_names(names["diseases/aml/"], SEPARATOR))
+    assert "aml" not in one_word_names(names["trials/cll-1-car-t-aml-2022/"], SEPARATOR)
+
+
+def test_the_pages_that_gather_other_pages_and_only_they_rank_lower_in_search(knowledge_base):
+    boosted = {path for path, markdown in render_site(knowledge_base).items()
+               if f'search: {{"boost": {GATHERING_PAGE_BOOST}}}' in markdown.partition("\n---\n")[0]}
+    types = {entity_type.plural for entity_type in knowledge_base.types}
+    assert {"compare/therapies.md", "compare/products.md", "compare/trials.md", "reference/glossary.md"} <= boosted
+    assert {f"{plural}/index.md" for plural in types} <= boosted
+    assert not {entity.page_path for entity in knowledge_base.entities.values()} & boosted
+    assert GATHERING_PAGE_BOOST < 1
 
 
 # --- Every text field of an entity reaches its page's index entries -------------------------------------------

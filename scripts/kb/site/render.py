@@ -30,6 +30,7 @@ from kb.site.compare import first_approval
 from kb.site.export import FEED, entity_data_path
 from kb.site.figures import figure_anchors, format_figure_value, format_number
 from kb.site.links import page_url, relative_path, relative_url
+from kb.site.search_index import GATHERING_PAGE_BOOST
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -281,7 +282,8 @@ def environment() -> jinja2.Environment:
                        with_anchors=lambda figures: list(zip(figures, figure_anchors(figures), strict=True)))
     env.globals.update(front_matter=front_matter, description_of=description_of, diagrams=diagrams,
                        term_anchor=term_anchor, page_url=page_url, first_approval=first_approval,
-                       data_path=entity_data_path, feed_path=FEED)
+                       data_path=entity_data_path, feed_path=FEED,
+                       gathering_page_search={"boost": GATHERING_PAGE_BOOST})
     return env
 
 

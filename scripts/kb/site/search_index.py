@@ -19,13 +19,27 @@ Words are indexed as readers type them:
   but not at hyphens: a hyphenated name (tisa-cel, ZUMA-3, 19-28z) is indexed whole and each part on its
   own, so that both ``tisa-cel`` and ``tisa`` find it;
 - in every spelling that ``data/spellings.yaml`` pairs (leukemia, leukaemia);
-- the first section of an entity page also gets a ``names`` field, boosted like a title: the entity's
-  name, aliases, brand, abbreviation and registry number, and the abbreviation, term and synonyms of every
-  glossary entry that points to the page. The page about a thing so ranks above pages that mention it;
 - common English words are left out (lunr's stop words), except those that are also abbreviations (ALL).
 
-Scores are those of lunr's Builder with Material's settings (a test builds a small index with the ``lunr``
-package and compares).
+How results rank: the page about a thing comes before the pages that mention it, even in their titles, and an
+entity page before a page that gathers many (a comparison, an index, the glossary). Two fields of an entity
+page's first section, and a boost of whole pages, do it, all from the data:
+
+- ``names``, boosted like a title: every word of the entity's names (name, aliases, brand, abbreviation,
+  registry number, and the abbreviation, term and synonyms of every glossary entry whose ``see`` names the
+  page), so that "cytokine storm" finds the page about CRS;
+- ``identity``, boosted far above titles: each of those names that is one word (tisagenlecleucel, Kymriah,
+  tisa-cel, AML, CAR-T, NCT02435849), whole. A page holds only its own names there, so "tisagenlecleucel" ranks
+  the product first and not the trials that have the word in their titles ("CIBMTR tisagenlecleucel
+  registry" is a name of three words, none of them a name of the trial on its own). Names of more words are
+  left out: Material's search matches a query word as the start of a term (so ``tisa`` finds tisa-cel), and
+  a long name held whole would be found by its first word ("CLL-1 CAR-T AML" by ``CLL``);
+- a page whose front matter says ``search: boost:`` (Material's setting for it) has the scores of all its
+  sections multiplied by it: the templates of the pages that gather what other pages say give
+  :data:`GATHERING_PAGE_BOOST`.
+
+Scores are those of lunr's Builder with Material's settings and these boosts (a test builds a small index with
+the ``lunr`` package and compares).
 """
 
 from __future__ import annotations
@@ -48,9 +62,16 @@ from kb.model import KnowledgeBase
 
 MATERIAL_INDEX = "search/search_index.json"
 PREBUILT_INDEX = "prebuilt_index.json"  # under search/; docs/assets/javascripts/search-worker.js reads this name
-# Field boosts, as Material's search plugin sets them for title and text; names count as a title.
-FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0}
+# Field boosts, as Material's search plugin sets them for title and text; names count as a title, and an
+# entity's own one-word names a hundred times more: enough that a name whose word is common on the site (so that
+# lunr weighs it little) still outranks a title holding a rare word that the query's prefix also matches
+# (car-t* matches car-t-associated).
+FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0, "identity": 100_000.0}
 K1 = 1.2  # lunr's term-frequency saturation; length normalisation (b) is 0, as Material sets it
+# The search boost of a page that gathers what other pages say (comparisons, type indexes, the glossary): below
+# 1 / (K1 + 1), the most that repeating a word in one field can multiply its score by, so that a page naming a
+# drug in twenty rows of a table still ranks below a page that names it once in the same place.
+GATHERING_PAGE_BOOST = 0.4
 # Shard sizes: a query loads the postings of the terms it matches and the text of the sections it shows.
 POSTINGS_PER_SHARD = 5_000  # postings (a field of a section holding a term), about 60 KB
 TEXT_PER_SHARD = 32_000  # characters of section text
@@ -85,16 +106,35 @@ def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = N
     with a spelling ``spellings`` pairs, also in the other spelling; no stop words and no single letters.
     """
     terms: list[str] = []
-    for word in separator.split(html.unescape(_TAG.sub(" ", text)).lower()):
-        word = word.strip("-")
+    for word in _split(text, separator):
         forms = [word, *word.split("-")] if "-" in word else [word]
         for form in forms:
             if form and form not in STOP_WORDS and (len(form) > 1 or form.isdigit()):
-                terms.append(form)
-                start = spellings.starts.match(form) if spellings else None
-                if start:
-                    terms.append(spellings.other[start.group()] + form[start.end():])
+                terms += spelled(form, spellings)
     return terms
+
+
+def one_word_names(names: Iterable[str], separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
+    """The terms of the ``identity`` field: each name that is one word (hyphens included), whole and lower-case,
+    in both spellings, each once; names of more words are left out."""
+    terms: dict[str, None] = {}
+    for name in names:
+        parts = _split(name, separator)
+        if len(parts) == 1:
+            terms.update(dict.fromkeys(spelled(parts[0], spellings)))
+    return list(terms)
+
+
+def spelled(term: str, spellings: Spellings | None) -> list[str]:
+    """``term``, and the same term in its other spelling if it starts with one that ``spellings`` pairs."""
+    start = spellings.starts.match(term) if spellings else None
+    return [term, spellings.other[start.group()] + term[start.end():]] if start else [term]
+
+
+def _split(text: str, separator: re.Pattern[str]) -> list[str]:
+    """The words of ``text`` (HTML tags skipped), lower-case, without hyphens at either end."""
+    split = (word.strip("-") for word in separator.split(html.unescape(_TAG.sub(" ", text)).lower()))
+    return [word for word in split if word]
 
 
 # --- What the data says about names --------------------------------------------------------------------------
@@ -123,26 +163,29 @@ def _values(values: Iterable[Any]) -> Iterator[str]:
 
 # --- The index ---------------------------------------------------------------------------------------------
 
-def term_scores(documents: list[dict[str, list[str]]],
-                fields: dict[str, float] = FIELDS) -> dict[str, list[tuple[int, int, float]]]:
+def term_scores(documents: list[dict[str, list[str]]], fields: dict[str, float] = FIELDS,
+                boosts: list[float] | None = None) -> dict[str, list[tuple[int, int, float]]]:
     """Term -> (field number, document number, score) for every field of every document that holds it.
 
-    The scores of lunr's Builder with ``b(0)`` and these field boosts (the weights of its field vectors):
-    idf x (k1 + 1) tf / (k1 + tf) x boost, rounded as lunr rounds them. Counted here in one pass because the
-    lunr package's Builder takes about a second per thousand sections.
+    The scores of lunr's Builder with ``b(0)``, these field boosts and these document boosts (``boosts``, one a
+    document, 1 if not given), the weights of its field vectors: idf x (k1 + 1) tf / (k1 + tf) x field boost x
+    document boost, rounded as lunr rounds them. Counted here in one pass because the lunr package's Builder
+    takes about a second per thousand sections.
     """
     postings: dict[str, list[tuple[int, int, int]]] = {}  # term -> (field, document, term frequency)
-    boosts = list(fields.values())
+    field_boosts = list(fields.values())
     for number, document in enumerate(documents):
         for field_number, field in enumerate(fields):
             for term, frequency in Counter(document.get(field, ())).items():
                 postings.setdefault(term, []).append((field_number, number, frequency))
     count = len(documents)
+    boosts = boosts or [1.0] * count
     scores = {}
     for term, found in postings.items():
         # lunr's idf, which counts a term once for each field of each document that holds it
         weight = idf({"postings": dict.fromkeys(range(len(found)))}, count)
-        scores[term] = [(field, number, round(weight * (K1 + 1) * tf / (K1 + tf) * boosts[field], 3))
+        scores[term] = [(field, number,
+                         round(weight * (K1 + 1) * tf / (K1 + tf) * field_boosts[field] * boosts[number], 3))
                         for field, number, tf in found]
     return scores
 
@@ -160,13 +203,15 @@ def shards(sizes: list[int], limit: int) -> list[int]:
 
 def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]], separator: re.Pattern[str],
                     spellings: Spellings | None) -> list[dict[str, list[str]]]:
-    """The terms of each of Material's sections, field by field; a page's first section with the page's names."""
+    """The terms of each of Material's sections, field by field; a page's first section with the page's names,
+    every word of them (``names``) and those of one word whole (``identity``)."""
     documents = []
     for section in sections:
         document = {"title": words(section["title"], separator, spellings),
                     "text": words(section["text"], separator, spellings)}
         if section["location"] in names:
             document["names"] = words(" ".join(names[section["location"]]), separator, spellings)
+            document["identity"] = one_word_names(names[section["location"]], separator, spellings)
         documents.append(document)
     return documents
 
@@ -174,7 +219,7 @@ def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]],
 def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[str]]]) -> dict[str, Any]:
     """File path under ``search/`` -> its JSON: the index the worker loads first, and the shards it loads as
     a query needs them (postings of a range of terms; texts of a range of sections)."""
-    scores = term_scores(documents)
+    scores = term_scores(documents, boosts=[float(section.get("boost", 1)) for section in sections])
     terms = sorted(scores)
     term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
     text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
