@@ -13,6 +13,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.data.schemas import EntityType
 from kb.model import Entity, KnowledgeBase
 from kb.site.compare import compare_products, compare_therapies
 from kb.site.export import data_version, export_files
@@ -65,6 +66,11 @@ class PlannedPage:
     entity: Entity | None = None
     edit_path: str | None = None  # the data file behind the page, for "edit this page"
     in_nav: bool = False  # listed in the navigation (entity pages and next pages of a list are not)
+    # A page outside the navigation is shown under the listed page that leads to it (its type's index, its
+    # list's first page), and an entity page between the entities before and after it in its type's order.
+    shown_under: str | None = None
+    previous: str | None = None
+    next: str | None = None
 
     def render(self, knowledge_base: KnowledgeBase) -> str:
         return render_page(knowledge_base, self.path, self.templates, self.context)
@@ -89,22 +95,31 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
     """Every generated page, in reading order: each type's index and entity pages, then the collection pages."""
     pages: list[PlannedPage] = []
     for entity_type in knowledge_base.types:
-        entities = knowledge_base.of_type(entity_type.name)
-        for path, listed, pagination in list_pages(f"{entity_type.plural}/index.md", entities):
-            pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
-                                     {"entity_type": entity_type, "entities": listed, "pagination": pagination},
-                                     in_nav=pagination.number == 1))
-        pages += [PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
-                              {"entity": entity, "d": entity.data}, entity, entity.source_path) for entity in entities]
+        pages += _type_pages(entity_type, knowledge_base.of_type(entity_type.name))
     shared = _collection_context(knowledge_base, exported)
     for path, template in COLLECTION_PAGES.items():
         if path == BIBLIOGRAPHY:
             pages += [PlannedPage(page_path, [template], {**shared, "source_ids": ids, "pagination": pagination},
-                                  in_nav=pagination.number == 1)
+                                  in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else path)
                       for page_path, ids, pagination in list_pages(path, sorted(knowledge_base.sources))]
         else:
             pages.append(PlannedPage(path, [template], {**shared, **_own_context(path, knowledge_base, exported)},
                                      in_nav=True))
+    return pages
+
+
+def _type_pages(entity_type: EntityType, entities: list[Entity]) -> list[PlannedPage]:
+    """A type's index (cut into pages), then its entities' pages, each between the one before and after it."""
+    index = f"{entity_type.plural}/index.md"
+    pages = [PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
+                         {"entity_type": entity_type, "entities": listed, "pagination": pagination},
+                         in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else index)
+             for path, listed, pagination in list_pages(index, entities)]
+    paths = [None, *(entity.page_path for entity in entities), None]
+    for number, entity in enumerate(entities, start=1):
+        pages.append(PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
+                                 {"entity": entity, "d": entity.data}, entity, entity.source_path,
+                                 shown_under=index, previous=paths[number - 1], next=paths[number + 1]))
     return pages
 
 
