@@ -282,5 +282,8 @@ def test_a_section_table_shows_every_cell_with_its_links_and_citations(data_root
     page = render_site(load_knowledge_base(data_root))["challenges/crs.md"]
     assert "<strong>Management of CRS by ASTCT grade</strong>" in page
     assert "<th>Grade</th><th>Treatment</th>" in page
-    assert re.search(r"<td>Supportive care; consider <em>tocilizumab</em> <sup class=\"kb-cite\">.*?</sup></td>", page)
-    assert '<td>Tocilizumab, as on the <a href="../../therapies/car-t/">therapy page</a></td>' in page
+    # each cell is labelled with its column, for the cards a phone shows
+    assert re.search(r'<td data-label="Treatment">Supportive care; consider <em>tocilizumab</em> <sup class="kb-cite">'
+                     r".*?</sup></td>", page)
+    assert ('<td data-label="Treatment">Tocilizumab, as on the <a href="../../therapies/car-t/">therapy page</a></td>'
+            in page)
