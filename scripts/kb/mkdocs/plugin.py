@@ -7,7 +7,7 @@ Its events are the build's steps, in the order MkDocs runs them:
 2. ``on_files``: the open data and every planned page (see :mod:`kb.site.plan`) become generated files;
 3. ``on_nav``: with enough entity pages, a second process starts converting half of them;
 4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review;
-   abbreviations are marked; the pages the second process converted take its HTML;
+   abbreviations and links to other sites are marked; the pages the second process converted take its HTML;
 5. ``on_page_context``: a page outside the navigation gets its place in it (:mod:`kb.mkdocs.wayfinding`).
 
 While serving, a data error does not stop the preview: the last good data is built again, with the errors
@@ -36,6 +36,7 @@ from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
 from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
 from kb.site.export import export_files
+from kb.site.links import mark_external_links
 from kb.site.plan import PlannedPage, plan_site
 
 GLOSSARY_PAGE = "reference/glossary.md"
@@ -166,8 +167,9 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
             return converted.apply_to(page, files)
         glossary = files.get_file_from_path(GLOSSARY_PAGE)
         on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
-        return mark_abbreviations(html, build.abbreviations, build.abbreviation_pattern,
+        html = mark_abbreviations(html, build.abbreviations, build.abbreviation_pattern,
                                   None if on_glossary else glossary.url_relative_to(page.file))
+        return mark_external_links(html)
 
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
                         ) -> dict[str, Any]:
