@@ -107,7 +107,7 @@ def test_index_page_links_every_entity_of_its_type(pages):
 def test_citations_become_numbered_marks_linked_to_the_reference_list(pages):
     page = pages["products/tisagenlecleucel.md"]
     assert '<a class="footnote-ref" id="fnref:maude-2018-nejm" href="#fn:maude-2018-nejm">' in page
-    assert '<li id="fn:maude-2018-nejm"><p>Maude SL' in page
+    assert '<li id="fn:maude-2018-nejm">Maude SL' in page
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/29385370/"' in page
     assert 'href="https://doi.org/10.1056/NEJMoa1709866"' in page
     assert 'href="https://clinicaltrials.gov/study/NCT02435849"' in pages["trials/eliana.md"]
