@@ -287,3 +287,21 @@ def test_a_section_table_shows_every_cell_with_its_links_and_citations(data_root
                      r".*?</sup></td>", page)
     assert ('<td data-label="Treatment">Tocilizumab, as on the <a href="../../therapies/car-t/">therapy page</a></td>'
             in page)
+
+
+def test_a_summary_is_cut_only_where_a_sentence_ends():
+    from kb.site.render import first_sentences
+
+    text = ("CAR-T cells are made from your own blood, e.g. from T cells. They are given back through a drip. "
+            "Most patients stay in hospital for about 2.5 weeks afterwards, near the treating centre.")
+    assert first_sentences(text, 500) == text
+    assert first_sentences(text, 120) == ("CAR-T cells are made from your own blood, e.g. from T cells. "
+                                          "They are given back through a drip.")
+    assert first_sentences(text, 30) == "CAR-T cells are made from your own blood, e.g. from T cells."
+    assert first_sentences("One long sentence without an end " * 9, 30) == "One long sentence without an end " * 9
+
+
+def test_no_index_page_cuts_a_summary(pages):
+    for path, page in pages.items():
+        if path.endswith("index.md"):
+            assert "…</td>" not in page, path

@@ -226,11 +226,26 @@ def front_matter(**fields: Any) -> str:
 
 
 def description_of(entity: Entity) -> str:
-    """A plain one-line description for search engines and link previews."""
+    """A plain one-line description for index pages, search engines and link previews: the plain-language
+    summary's first sentences, as many as fit in 200 characters (at least one; never cut mid-sentence)."""
     text = link_labels_only(entity.data.get("plain_summary", entity.name))
     text = CITATION.sub("", text) if "[@" in text else text
-    text = " ".join(text.replace("*", "").replace("_", "").replace("`", "").split())
-    return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
+    return first_sentences(" ".join(text.replace("*", "").replace("_", "").replace("`", "").split()), 200)
+
+
+# A sentence ends at ".", "!" or "?" before a space and a capital, a digit or an opening bracket or quote, unless
+# the word before is a common abbreviation ("e.g. CD19").
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bDr)(?<!\bNo)[.!?](?=\s+[A-Z0-9(\"'“‘]|$)")
+
+
+def first_sentences(text: str, limit: int) -> str:
+    """The whole sentences of ``text`` that fit in ``limit`` characters; the first sentence if it alone is
+    longer; all of ``text`` if it fits."""
+    if len(text) <= limit:
+        return text
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    fitting = [end for end in ends if end <= limit]
+    return text[:fitting[-1] if fitting else ends[0] if ends else len(text)]
 
 
 @cache
