@@ -200,11 +200,12 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
 
 def _with_type_indexes(nav: list[Any] | None, knowledge_base: KnowledgeBase) -> list[Any] | None:
     """The configured navigation with a section for each entity type after the first entry (Home), in the
-    types' order, unless the configuration lists its index already. The section holds only the type's index:
-    its entity pages are shown in it one at a time (see :mod:`kb.mkdocs.wayfinding`)."""
+    types' order, unless the configuration lists its index already. The section holds only the type's index
+    ("All products", a page of its own, so that a phone's drawer shows its contents too): its entity pages are
+    shown in it one at a time (see :mod:`kb.mkdocs.wayfinding`)."""
     if nav is None:
         return None
     listed = {str(value) for item in nav if isinstance(item, dict) for value in item.values()}
-    indexes = [{t.plural.capitalize(): [f"{t.plural}/index.md"]} for t in knowledge_base.types
+    indexes = [{t.plural.capitalize(): [{f"All {t.plural}": f"{t.plural}/index.md"}]} for t in knowledge_base.types
                if f"{t.plural}/index.md" not in listed]
     return [*nav[:1], *indexes, *nav[1:]]
