@@ -1,4 +1,4 @@
-/* Sortable tables for the comparison pages: our own ~60 lines, nothing loaded from elsewhere.
+/* Sortable tables for the comparison pages: our own ~50 lines, nothing loaded from elsewhere.
  * A table inside <div class="kb-sortable"> gets a button in each column heading; pressing it sorts
  * the rows (numbers by value, dates and text alphabetically, empty cells last) and sets aria-sort. */
 (function () {
@@ -52,14 +52,7 @@
     });
   }
 
-  function enhanceAll() {
-    document.querySelectorAll(".kb-sortable table").forEach(enhance);
-  }
-
-  // With instant navigation, Material swaps page content without a reload: re-run on every page.
-  if (typeof document$ !== "undefined") {
-    document$.subscribe(enhanceAll);
-  } else {
-    document.addEventListener("DOMContentLoaded", enhanceAll);
-  }
+  // Loaded at the end of the content of a page with a sortable table only (docs/overrides/main.html), after the
+  // tables; instant navigation runs it again each time it brings in such a page.
+  document.querySelectorAll(".kb-sortable table").forEach(enhance);
 })();

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.data.schemas import EntityType
 from kb.model import Entity, KnowledgeBase
 from kb.site.compare import (
     Comparison,
@@ -83,6 +84,11 @@ class PlannedPage:
     entity: Entity | None = None
     edit_path: str | None = None  # the data file behind the page, for "edit this page"
     in_nav: bool = False  # listed in the navigation (entity pages and next pages of a list are not)
+    # A page outside the navigation is shown under the listed page that leads to it (its type's index, its
+    # list's first page), and an entity page between the entities before and after it in its type's order.
+    shown_under: str | None = None
+    previous: str | None = None
+    next: str | None = None
 
     def render(self, knowledge_base: KnowledgeBase) -> str:
         return render_page(knowledge_base, self.path, self.templates, self.context)
@@ -107,24 +113,37 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
     """Every generated page, in reading order: each type's index and entity pages, then the collection pages."""
     pages: list[PlannedPage] = []
     for entity_type in knowledge_base.types:
-        entities = knowledge_base.of_type(entity_type.name)
-        for path, listed, pagination in list_pages(f"{entity_type.plural}/index.md", entities):
-            filters = filters_for(knowledge_base, listed, entity_type.plural, f"kb-list-{entity_type.plural}",
-                                  paginated=len(pagination.paths) > 1)
-            pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
-                                     {"entity_type": entity_type, "entities": listed, "pagination": pagination,
-                                      "filters": filters}, in_nav=pagination.number == 1))
-        pages += [PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
-                              {"entity": entity, "d": entity.data}, entity, entity.source_path) for entity in entities]
+        pages += _type_pages(knowledge_base, entity_type)
     shared = _collection_context(knowledge_base, exported)
     for path, template in COLLECTION_PAGES.items():
         if path == BIBLIOGRAPHY:
             pages += [PlannedPage(page_path, [template], {**shared, "source_ids": ids, "pagination": pagination},
-                                  in_nav=pagination.number == 1)
+                                  in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else path)
                       for page_path, ids, pagination in list_pages(path, sorted(knowledge_base.sources))]
         else:
             pages.append(PlannedPage(path, [template], {**shared, **_own_context(path, knowledge_base, exported)},
                                      in_nav=True))
+    return pages
+
+
+def _type_pages(knowledge_base: KnowledgeBase, entity_type: EntityType) -> list[PlannedPage]:
+    """A type's index (cut into pages, each with its filters), then its entities' pages, each between the one
+    before and after it."""
+    entities = knowledge_base.of_type(entity_type.name)
+    index = f"{entity_type.plural}/index.md"
+    pages = []
+    for path, listed, pagination in list_pages(index, entities):
+        filters = filters_for(knowledge_base, listed, entity_type.plural, f"kb-list-{entity_type.plural}",
+                              paginated=len(pagination.paths) > 1)
+        pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
+                                 {"entity_type": entity_type, "entities": listed, "pagination": pagination,
+                                  "filters": filters},
+                                 in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else index))
+    paths = [None, *(entity.page_path for entity in entities), None]
+    for number, entity in enumerate(entities, start=1):
+        pages.append(PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
+                                 {"entity": entity, "d": entity.data}, entity, entity.source_path,
+                                 shown_under=index, previous=paths[number - 1], next=paths[number + 1]))
     return pages
 
 

@@ -195,8 +195,8 @@ class PageContext:
         if not self.cited:
             return ""
         items = "\n".join(
-            f'<li id="fn:{source_id}"><p>{self.source(source_id)} <a class="footnote-backref" '
-            f'href="#fnref:{source_id}" title="Back to the first citation">&#8617;&#xFE0E;</a></p></li>'
+            f'<li id="fn:{source_id}">{self.source(source_id)} <a class="footnote-backref" '
+            f'href="#fnref:{source_id}" title="Back to the first citation">&#8617;&#xFE0E;</a></li>'
             for source_id in self.cited)
         return f'<div class="footnote">\n<hr>\n<ol>\n{items}\n</ol>\n</div>\n'
 
