@@ -68,16 +68,19 @@ def in_github_actions() -> bool:
 
 def validation_lines(result: dict, *, github: bool) -> Iterable[tuple[str, str]]:
     """(stream, text) pairs for the validator's JSON: 'log' lines for people, 'command' lines for GitHub."""
-    problems = sorted([*result.get("errors", []), *result.get("warnings", [])],
-                      key=lambda p: (p["severity"] != "error", p["path"], p["line"], p["column"]))
+    order = {"error": 0, "warning": 1, "note": 2}
+    problems = sorted([*result.get("errors", []), *result.get("warnings", []), *result.get("notes", [])],
+                      key=lambda p: (order.get(p["severity"], 1), p["path"], p["line"], p["column"]))
     for p in problems:
         advice = (f" [{p['code']}]" if p.get("code") else "") + (f" (hint: {p['hint']})" if p.get("hint") else "")
         yield "log", f"{p['path']}:{p['line']}:{p['column']}: {p['severity']}: {p['message']}{advice}"
         if github:
-            yield "command", annotation(p["severity"], p["message"] + advice, path=p["path"], line=p["line"],
+            severity = "notice" if p["severity"] == "note" else p["severity"]
+            yield "command", annotation(severity, p["message"] + advice, path=p["path"], line=p["line"],
                                         column=p["column"], title="kb validate")
     errors = sum(p["severity"] == "error" for p in problems)
-    yield "log", (f"kb validate: {errors} error(s), {len(problems) - errors} warning(s); "
+    notes = sum(p["severity"] == "note" for p in problems)
+    yield "log", (f"kb validate: {errors} error(s), {len(problems) - errors - notes} warning(s), {notes} note(s); "
                   f"{len(result.get('errors', []))} fail the check")
 
 

@@ -1,4 +1,5 @@
-"""Abbreviations in a page's finished HTML get a tooltip, and their first use a link to the glossary."""
+"""The first use of an abbreviation in a page's finished HTML gets a tooltip and a link to the glossary; later
+uses are left as they are."""
 
 from __future__ import annotations
 
@@ -16,13 +17,18 @@ def tooltip(abbreviation: str, shown: str | None = None) -> str:
     return f'<abbr title="{GLOSSARY[abbreviation]}">{shown or abbreviation}</abbr>'
 
 
-def test_the_first_use_links_to_the_glossary_and_later_uses_get_the_tooltip_only():
-    assert mark("<p>CRS and CRS</p>") == (
-        f'<p><a class="kb-abbr" href="../glossary/#term-crs">{tooltip("CRS")}</a> and {tooltip("CRS")}</p>')
+def test_the_first_use_links_to_the_glossary_and_later_uses_are_left_alone():
+    assert mark("<p>CRS and CRS, CRS</p>") == (
+        f'<p><a class="kb-abbr" href="../glossary/#term-crs">{tooltip("CRS")}</a> and CRS, CRS</p>')
 
 
-def test_without_a_glossary_page_every_use_gets_the_tooltip_only():
-    assert mark("<p>CRS</p>", None) == f"<p>{tooltip('CRS')}</p>"
+def test_without_a_glossary_page_the_first_use_gets_the_tooltip_only():
+    assert mark("<p>CRS or CRS</p>", None) == f"<p>{tooltip('CRS')} or CRS</p>"
+
+
+def test_a_first_use_that_cannot_be_linked_gets_the_tooltip_and_the_next_one_the_link():
+    assert mark("<h1>CRS</h1><p>CRS and CRS</p>") == (
+        f'<h1>{tooltip("CRS")}</h1><p><a class="kb-abbr" href="../glossary/#term-crs">{tooltip("CRS")}</a> and CRS</p>')
 
 
 def test_the_longest_abbreviation_wins():
@@ -59,3 +65,12 @@ def test_an_abbreviation_with_an_html_entity_is_found_as_html_writes_it():
 
 def test_the_glossary_anchor_is_a_plain_slug():
     assert term_anchor("CAR-T") == "term-car-t" and term_anchor("R&D") == "term-r-d"
+
+
+def test_a_use_inside_a_form_label_gets_the_tooltip_but_no_link():
+    glossary = {"CLL": "chronic lymphocytic leukemia"}
+    page = '<label><input type="checkbox"> CLL</label><p>CLL</p>'
+    marked = mark_abbreviations(page, glossary, abbreviation_pattern(glossary), "../glossary/")
+    assert marked == ('<label><input type="checkbox"> <abbr title="chronic lymphocytic leukemia">CLL</abbr></label>'
+                      '<p><a class="kb-abbr" href="../glossary/#term-cll">'
+                      '<abbr title="chronic lymphocytic leukemia">CLL</abbr></a></p>')

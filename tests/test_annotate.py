@@ -100,3 +100,11 @@ def test_the_real_validator_output_annotates_a_stale_review_as_a_warning(data_ro
                             input=validation.stdout, capture_output=True, text=True, env={"GITHUB_ACTIONS": "true"})
     assert result.returncode == 1
     assert result.stdout.startswith(f"::warning file={eliana},line=12,col=16,title=kb validate::")
+
+
+def test_a_note_is_annotated_as_a_notice_and_does_not_fail_the_check():
+    note = {"path": "data/trials/eliana.yaml", "line": 20, "column": 14, "severity": "note",
+            "message": "figures[0].sources: every source is secondary (web)"}
+    code, stdout, _ = run_validation({"ok": True, "errors": [], "warnings": [], "notes": [note]}, github=True)
+    assert code == 0
+    assert "::notice file=data/trials/eliana.yaml,line=20,col=14,title=kb validate::" in stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmarks.bench import COLUMNS, performance_page, run_benchmark
 
-OPTIONAL = {"search_ms"}  # only with --browser
+OPTIONAL = {"search_ms", "search_kb", "search_worst_ms"}  # only with --browser
 
 
 def test_benchmark_runs_at_n_20_and_fills_every_column(tmp_path: Path) -> None:
@@ -19,9 +19,11 @@ def test_benchmark_runs_at_n_20_and_fills_every_column(tmp_path: Path) -> None:
     assert row["n"] == 20
     missing = [key for key, _, _ in COLUMNS if key not in OPTIONAL and row.get(key) is None]
     assert not missing, f"columns without a value: {missing}"
-    header = result["table"].splitlines()[0]
-    assert all(title in header for _, title, _ in COLUMNS)
-    assert len(result["table"].splitlines()) == 3  # header, rule, one row
+    tables = result["table"].split("\n\n**")
+    headers = " ".join(table.splitlines()[2] for table in tables)  # after its name and a blank line
+    assert all(title in headers for _, title, _ in COLUMNS)
+    assert all(len(table.splitlines()) == 5 for table in tables)  # name, blank line, header, rule, one row
+    assert all(table.splitlines()[2].count("|") <= 5 for table in tables)  # N and three columns at most: narrow
     assert {check["status"] for check in result["targets"]} <= {"PASS", "FAIL", "SKIP", "INFO"}
     assert json.loads(output.read_text(encoding="utf-8"))["rows"] == json.loads(json.dumps(result["rows"]))
 
@@ -34,3 +36,22 @@ def test_the_performance_page_says_where_the_time_went_with_the_runs_own_figures
     assert f"loading and checking the data took {row['load_validate_s']:.2f} s" in page
     assert f"rendering the Markdown {row['render_s']:.2f} s" in page
     assert f"of the {row['build_s']:.1f} s build" in page
+
+
+def test_an_entity_pages_elements_are_counted_as_the_browser_reads_them():
+    from benchmarks.bench import count_elements
+
+    assert count_elements("<!doctype html><html><body><p>a<br>b</p><img src=x /><!-- <p> --></body></html>") == 5
+
+
+def test_lighthouse_targets_need_95_and_the_plain_material_page_of_the_same_run():
+    from benchmarks.bench import check_targets, format_lighthouse
+    from benchmarks.lighthouse import PLAIN
+
+    rows = [{"page": "product", "path": "products/x/", "score": 96.0, "dom_elements": 900, "tbt_ms": 120,
+             "lcp_ms": 1700}, {"page": PLAIN, "path": "products/x.md", "score": 97.0, "dom_elements": 800,
+                               "tbt_ms": 90, "lcp_ms": 1500}]
+    checks = {check["target"]: check["status"] for check in check_targets([], None, rows)}
+    assert checks["Lighthouse mobile, product >= 95"] == "PASS"
+    assert checks["Lighthouse mobile, product >= plain Material"] == "FAIL"
+    assert "| product (`products/x/`) | 96 | 900 | 120 | 1.7 |" in format_lighthouse(rows)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kb.site.search_index import read_sections
 
 from tests.conftest import REPO, make_project, run_kb
 
@@ -46,8 +47,7 @@ def test_mkdocs_build_strict_generates_every_entity_page(built_fixture_site):
 
 
 def test_search_index_contains_entity_pages_and_their_aliases(built_fixture_site):
-    index = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
-    by_location = {doc["location"]: doc for doc in index["docs"]}
+    by_location = {doc["location"]: doc for doc in read_sections(built_fixture_site)}
     assert "products/tisagenlecleucel/" in by_location
     assert "CTL019" in by_location["products/tisagenlecleucel/"]["text"]
 
@@ -128,12 +128,16 @@ def test_kb_validate_reports_errors_without_a_traceback(project):
 def test_kb_validate_json_output_is_machine_readable(project):
     result = run_kb("validate", "--format", "json", cwd=project)
     assert result.returncode == 0
-    assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": []}
+    assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": [], "notes": []}
 
 
-def test_search_indexes_both_summaries_and_every_section_of_an_entity_page(built_fixture_site):
-    index = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
-    text = " ".join(doc["text"] for doc in index["docs"] if doc["location"].startswith("products/tisagenlecleucel/"))
-    assert "own T cells" in text  # the patients' tab
-    assert "CD19-directed" in text  # the clinicians' tab
-
+def test_search_indexes_every_section_of_an_entity_page_and_both_audience_tabs(built_fixture_site):
+    entries = {doc["location"]: doc for doc in read_sections(built_fixture_site)
+               if doc["location"].startswith("products/tisagenlecleucel/")}
+    assert "products/tisagenlecleucel/" in entries and len(entries) > 3
+    first = entries["products/tisagenlecleucel/"]["text"]
+    assert "own T cells" in first  # the plain-language tab
+    assert "CD19-directed" in first  # the clinicians' tab
+    assert "products/tisagenlecleucel/#references" in entries
+    material = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
+    assert material["docs"] == [] and material["config"]["separator"]  # the sections are in the prebuilt file

@@ -16,6 +16,7 @@ import urllib.request
 import pytest
 import yaml
 from kb.data.validate import check_files
+from kb.site.search_index import read_sections
 
 from tests.conftest import REPO, run_kb
 
@@ -121,8 +122,7 @@ def test_following_the_contributing_page_puts_a_new_therapy_on_the_site(project)
     site = project / "site"
     assert "CAR-NK cell therapy" in (site / "therapies" / "car-nk" / "index.html").read_text()
     assert 'href="car-nk/"' in (site / "therapies" / "index.html").read_text()
-    index = json.loads((site / "search" / "search_index.json").read_text())
-    assert any(doc["location"] == "therapies/car-nk/" for doc in index["docs"])
+    assert any(doc["location"] == "therapies/car-nk/" for doc in read_sections(site))
 
 
 CONTRIBUTING = REPO / "docs" / "contributing.md"
@@ -182,8 +182,8 @@ def test_following_the_contributing_page_puts_a_new_product_on_its_page_the_inde
     assert 'href="examplecel/"' in site_file(project, "products/index.html")
     assert "examplecel" in site_file(project, "compare/products/index.html")
     assert "examplecel" in json.loads(site_file(project, "api/v1/products.json"))["items"]
-    index = json.loads(site_file(project, "search/search_index.json"))
-    assert any(doc["location"] == "products/examplecel/" and "Examplix" in doc["text"] for doc in index["docs"])
+    assert any(doc["location"] == "products/examplecel/" and "Examplix" in doc["text"]
+               for doc in read_sections(project / "site"))
 
 
 def test_following_the_contributing_page_adds_a_trial_of_that_product(project):

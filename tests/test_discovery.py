@@ -171,12 +171,6 @@ def test_sitemap_lastmod_of_an_entity_page_is_its_last_review(site):
     assert "<lastmod>2026-01-15</lastmod>" in entry
 
 
-def test_print_stylesheet_prints_both_audiences_and_hides_the_chrome(site):
-    css = (site / "assets" / "stylesheets" / "kb.css").read_text()
-    assert "@media print" in css
-    assert ".tabbed-content > .tabbed-block { display: block !important; }" in css
-
-
 def test_licences_are_in_the_repository():
     assert "MIT License" in (REPO / "LICENSE").read_text()
     assert "CC BY 4.0" in (REPO / "LICENSE-CONTENT.md").read_text()

@@ -63,3 +63,16 @@ def test_the_link_check_finds_a_broken_link(tmp_path):
     (tmp_path / "page").mkdir()
     (tmp_path / "page" / "index.html").write_text('<a href="../missing/">x</a> <a href="#nowhere">y</a>')
     assert broken_links(tmp_path) == ["page/index.html: ../missing/", "page/index.html: #nowhere (no such anchor)"]
+
+
+def test_only_links_to_other_sites_are_marked_to_print_their_address():
+    from kb.site.links import mark_external_links
+
+    page = ('<a href="https://doi.org/10.1/x">DOI</a> <a href="http://example.org/">old</a> '
+            '<a href="../../reference/glossary/#term-crs">CRS</a> <a href="#fn:a">1</a> '
+            '<a class="kb-abbr" href="../glossary/">CAR</a> <p>href="https://not.a.link/"</p>')
+    assert mark_external_links(page) == (
+        '<a class="kb-external" href="https://doi.org/10.1/x">DOI</a> '
+        '<a class="kb-external" href="http://example.org/">old</a> '
+        '<a href="../../reference/glossary/#term-crs">CRS</a> <a href="#fn:a">1</a> '
+        '<a class="kb-abbr" href="../glossary/">CAR</a> <p>href="https://not.a.link/"</p>')

@@ -86,7 +86,8 @@ def test_related_links_escape_names_for_html(kb):
 def test_bibliography_lists_the_pages_citing_each_source_or_says_none_does(kb):
     from kb.model import Source
 
-    kb.sources["uncited"] = Source("uncited", {"citation": "A source no page cites.", "url": "https://example.org"})
+    kb.sources["uncited"] = Source("uncited", {"kind": "web", "citation": "A source no page cites.",
+                                            "url": "https://example.org"})
     rows = {re.search(r'<span id="([^"]+)">', line).group(1): line.rsplit(" | ", 1)[1]
             for line in render_site(kb)["reference/sources.md"].splitlines() if line.startswith("| <span")}
     assert rows["label-page"] == ("[B-cell acute lymphoblastic leukemia](../diseases/b-all.md), "
@@ -107,7 +108,7 @@ def test_index_page_links_every_entity_of_its_type(pages):
 def test_citations_become_numbered_marks_linked_to_the_reference_list(pages):
     page = pages["products/tisagenlecleucel.md"]
     assert '<a class="footnote-ref" id="fnref:maude-2018-nejm" href="#fn:maude-2018-nejm">' in page
-    assert '<li id="fn:maude-2018-nejm"><p>Maude SL' in page
+    assert '<li id="fn:maude-2018-nejm">Maude SL' in page
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/29385370/"' in page
     assert 'href="https://doi.org/10.1056/NEJMoa1709866"' in page
     assert 'href="https://clinicaltrials.gov/study/NCT02435849"' in pages["trials/eliana.md"]
@@ -242,7 +243,8 @@ def test_citations_in_one_place_form_one_group_separated_by_commas(kb):
     from kb.site.render import PageContext
 
     marks = PageContext(kb, "index.md").cite(["label-page", "maude-2018-nejm"])
-    assert marks.startswith('<sup class="kb-cite"><a class="footnote-ref"') and marks.endswith("</a></sup>")
+    assert marks.startswith('<sup class="kb-cite" data-search-exclude><a class="footnote-ref"')
+    assert marks.endswith("</a></sup>")
     assert re.findall(r">(\d+)</a>(,?)", marks) == [("1", ","), ("2", "")]
 
 
@@ -282,5 +284,26 @@ def test_a_section_table_shows_every_cell_with_its_links_and_citations(data_root
     page = render_site(load_knowledge_base(data_root))["challenges/crs.md"]
     assert "<strong>Management of CRS by ASTCT grade</strong>" in page
     assert "<th>Grade</th><th>Treatment</th>" in page
-    assert re.search(r"<td>Supportive care; consider <em>tocilizumab</em> <sup class=\"kb-cite\">.*?</sup></td>", page)
-    assert '<td>Tocilizumab, as on the <a href="../../therapies/car-t/">therapy page</a></td>' in page
+    # each cell is labelled with its column, for the cards a phone shows
+    assert re.search(r'<td data-label="Treatment">Supportive care; consider <em>tocilizumab</em> '
+                     r'<sup class="kb-cite" data-search-exclude>.*?</sup></td>', page)
+    assert ('<td data-label="Treatment">Tocilizumab, as on the <a href="../../therapies/car-t/">therapy page</a></td>'
+            in page)
+
+
+def test_a_summary_is_cut_only_where_a_sentence_ends():
+    from kb.site.render import whole_sentences
+
+    text = ("CAR-T cells are made from your own blood, e.g. from T cells. They are given back through a drip. "
+            "Most patients stay in hospital for about 2.5 weeks afterwards, near the treating centre.")
+    assert whole_sentences(text, 500) == text
+    assert whole_sentences(text, 120) == ("CAR-T cells are made from your own blood, e.g. from T cells. "
+                                          "They are given back through a drip.")
+    assert whole_sentences(text, 30) == "CAR-T cells are made from your own blood, e.g. from T cells."
+    assert whole_sentences("One long sentence without an end " * 9, 30) == "One long sentence without an end " * 9
+
+
+def test_no_index_page_cuts_a_summary(pages):
+    for path, page in pages.items():
+        if path.endswith("index.md"):
+            assert "…</td>" not in page, path

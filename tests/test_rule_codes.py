@@ -156,6 +156,7 @@ EXAMPLES: dict[str, Edit] = {
                              "plain_summary: Autologous lymphocytes are genetically reprogrammed extracorporeally, "
                              "subsequently expanded and reinfused intravenously, thereafter recognizing "
                              "CD19-expressing leukemic blasts."),
+    "secondary-source": replace("sources.yaml", "  kind: regulator", "  kind: news"),
 }
 # Codes whose example on the page is written by hand: the fixture cannot give them here (tests run as root, who
 # can read any file; no schema today has a rule the other codes do not word; a build failure needs MkDocs).
@@ -192,7 +193,7 @@ def test_the_rules_page_documents_every_code_once_with_an_example_line():
     sections = rules_sections()
     assert sorted(sections) == sorted(RULES), "docs/rules.md must have one '### `code`' section per code"
     for code, section in sections.items():
-        assert re.search(rf"^\S+:\d+:\d+: (error|warning): .+ \[{code}\] \(hint: .+\)$", section, re.MULTILINE), \
+        assert re.search(rf"^\S+:\d+:\d+: (error|warning|note): .+ \[{code}\] \(hint: .+\)$", section, re.MULTILINE), \
             f"the section of {code} shows no example line"
 
 
@@ -234,8 +235,14 @@ def _written_codes(tree: ast.AST) -> Iterator[str]:
                 yield from _constants(node.args[-1])
         elif isinstance(node, ast.Tuple) and len(node.elts) == 4 and not _constants(node.elts[0]):
             yield from _constants(node.elts[3])  # (line, column, message, code)
-        elif isinstance(node, ast.Tuple) and len(node.elts) == 2 and not isinstance(node.elts[1], ast.Tuple):
+        elif isinstance(node, ast.Tuple) and len(node.elts) == 2 and _is_message(node.elts[1]):
             yield from (c for c in _constants(node.elts[0]) if re.fullmatch(r"[a-z]+(-[a-z]+)+", c))
+
+
+def _is_message(node: ast.expr) -> bool:
+    """Whether an expression reads as a problem's message: an f-string, or a text of several words (not a short
+    constant such as the RIS type paired with a CSL type, ("article-journal", "JOUR"))."""
+    return isinstance(node, ast.JoinedStr) or any(" " in text for text in _constants(node))
 
 
 def test_every_code_written_in_the_source_is_listed():

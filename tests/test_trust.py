@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import markdown
 import pytest
@@ -20,13 +19,13 @@ from hypothesis import strategies as st
 from kb.data import rules
 from kb.data.markup import MARKDOWN_EXTENSIONS
 from kb.data.validate import check_data
-from kb.model import load_knowledge_base
+from kb.model import KnowledgeBase, load_knowledge_base
 from kb.site.checks import unsafe_addresses
 from kb.site.render import PageContext
 
 from tests.conftest import REPO, copy_fixture_data, make_project, run_kb
 
-PROPERTY = settings(derandomize=True, database=None, max_examples=600, deadline=None,
+PROPERTY = settings(derandomize=True, database=None, max_examples=400, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 SCHEMES = ["javascript", "JaVaScRiPt", "vbscript", "data", "file", "ftp", "http", "https", "mailto", "id", ""]
 CONTROL = st.sampled_from(["\t", "\n", "\r", "\x00", "\x0b", "\x1a", "\u200b", "\u202e", " ", ""])
@@ -54,34 +53,35 @@ def links(draw: st.DrawFn) -> str:
     return f"[{label}]({target})"
 
 
-def rendered_html(text: str, data_root: Path) -> str:
+def rendered_html(text: str, knowledge_base: KnowledgeBase) -> str:
     """``text`` as a page holds it (the renderer's Markdown) after the same parser MkDocs runs."""
-    knowledge_base = load_knowledge_base(data_root)
     page = PageContext(knowledge_base, "therapies/car-t.md")
     return markdown.markdown(page.md(text), extensions=MARKDOWN_EXTENSIONS)
 
 
 @pytest.fixture(scope="module")
-def fixture_data(tmp_path_factory) -> Path:
-    return copy_fixture_data(tmp_path_factory.mktemp("trust") / "data")
+def fixture_kb(tmp_path_factory) -> KnowledgeBase:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1770000000")
+        return load_knowledge_base(copy_fixture_data(tmp_path_factory.mktemp("trust") / "data"))
 
 
 @PROPERTY
 @given(before=TEXTISH, link=links(), after=TEXTISH)
 def test_a_link_that_validation_accepts_comes_out_of_the_parser_with_a_safe_address(before, link, after,
-                                                                                      fixture_data):
+                                                                                      fixture_kb):
     text = f"{before} {link} {after}".strip() or "x"
     if list(rules.text_problems(text, "markdown")) or rules.character_problem(text):
         return  # refused: nothing reaches a page
-    assert unsafe_addresses(rendered_html(text, fixture_data)) == []
+    assert unsafe_addresses(rendered_html(text, fixture_kb)) == []
 
 
 @PROPERTY
 @given(before=TEXTISH, link=links(), after=TEXTISH)
-def test_even_refused_links_come_out_of_the_renderer_without_an_unsafe_address(before, link, after, fixture_data):
+def test_even_refused_links_come_out_of_the_renderer_without_an_unsafe_address(before, link, after, fixture_kb):
     """The renderer is the second line of defence: if validation were bypassed, the page would still be safe."""
     text = f"{before} {link} {after}"
-    assert unsafe_addresses(rendered_html(text, fixture_data)) == []
+    assert unsafe_addresses(rendered_html(text, fixture_kb)) == []
 
 
 @pytest.mark.parametrize("address", [
@@ -121,7 +121,7 @@ NUMBER_TEXT = st.one_of(
 )
 
 
-@settings(derandomize=True, database=None, max_examples=300, deadline=None)
+@settings(derandomize=True, database=None, max_examples=150, deadline=None)
 @given(number=NUMBER_TEXT)
 def test_any_number_in_a_figure_is_accepted_within_its_bounds_or_refused_in_one_line(number, tmp_path_factory):
     root = copy_fixture_data(tmp_path_factory.mktemp("numbers") / "data")
@@ -150,7 +150,7 @@ FIELDS = [  # (file, the line as written, a YAML key to give a new value): one o
 BREAKING = st.text(st.sampled_from(list("ab:\n\r\u2028\u0085 1")), min_size=1, max_size=12)
 
 
-@settings(derandomize=True, database=None, max_examples=200, deadline=None)
+@settings(derandomize=True, database=None, max_examples=120, deadline=None)
 @given(field=st.sampled_from(FIELDS), value=BREAKING)
 def test_a_value_with_line_breaks_is_reported_on_one_line_per_problem(field, value, tmp_path_factory):
     name, line, key = field
@@ -200,8 +200,8 @@ def test_checking_a_text_does_a_bounded_amount_of_work_however_long_the_text(uni
 
 @pytest.mark.parametrize("unit", PATHOLOGICAL)
 def test_the_patterns_run_over_data_text_grow_linearly(unit):
-    """Each pattern over text eight times longer takes at most about eight times the regex work, counted as
-    the engine's own steps are not available: the ratio of the best of three timings, with generous slack
+    """Each pattern over text eight times longer takes at most about eight times the regex work. The engine's
+    own steps are not available, so this compares the best of five timings of each length, with generous slack
     (a quadratic pattern shows a ratio near 64)."""
     from kb.data import markup
     from kb.site import render
@@ -210,16 +210,19 @@ def test_the_patterns_run_over_data_text_grow_linearly(unit):
                 *(pattern for pattern, _ in rules._FORBIDDEN_MARKUP), rules._HIDDEN]
 
     def cost(text: str) -> float:
+        # Matches are counted, not kept: keeping thousands of match objects measures the memory allocator.
         best = math.inf
-        for _ in range(3):
+        for _ in range(5):
             start = time.perf_counter()
-            for pattern in patterns:
-                list(pattern.finditer(text))
+            for _ in range(10):
+                for pattern in patterns:
+                    sum(1 for _ in pattern.finditer(text))
             best = min(best, time.perf_counter() - start)
         return best
 
-    base = unit * (6000 // len(unit))
-    assert cost(base * 8) <= 24 * cost(base) + 0.01
+    # Texts are at most 12,000 characters (the schemas say so): 3,000 and 24,000 cover that range.
+    base = unit * (3000 // len(unit))
+    assert cost(base * 8) <= 24 * cost(base) + 0.02
 
 
 # --- Builds at the same time ----------------------------------------------------------------------------------
@@ -266,9 +269,10 @@ def test_rendering_onto_a_file_is_one_error_line(project):
     assert result.stderr.strip().splitlines()[-1].startswith("kb render: error: ")
 
 
-@pytest.mark.parametrize("epoch", ["99999999999999999999", "-99999999999999999999", "tomorrow"])
-def test_a_clock_out_of_range_is_one_error_line(project, epoch):
-    result = run_kb("validate", cwd=project, env={"SOURCE_DATE_EPOCH": epoch})
+@pytest.mark.parametrize("command", ["validate", "build"])
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "-99999999999999999999", "tomorrow", ""])
+def test_a_clock_out_of_range_is_one_error_line(project, epoch, command):
+    result = run_kb(command, cwd=project, env={"SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [result.stderr.strip().splitlines()[0]]
     assert "SOURCE_DATE_EPOCH" in result.stderr

@@ -111,8 +111,10 @@ def _figures(text: _Text, ids: dict[str, list[str]], count: int) -> list[dict[st
 
 
 def _sections(text: _Text, cited: list[str], count: int) -> list[dict[str, Any]]:
-    return [{"title": f"Section {text.title()}", "body": text.markdown(5, cited),
-             "sources": text.pick(text.source_ids, 1)} for _ in range(count)]
+    # Two sections more than asked, of eight sentences: a synthetic page then gives search at least as much
+    # text as the median real entity page (issue 16 measures search on such pages).
+    return [{"title": f"Section {text.title()}", "body": text.markdown(8, cited),
+             "sources": text.pick(text.source_ids, 1)} for _ in range(count + 2)]
 
 
 def _common(text: _Text, entity_id: str, cited: list[str]) -> dict[str, Any]:

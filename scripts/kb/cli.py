@@ -7,10 +7,13 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from kb.clock import ClockError
@@ -24,9 +27,10 @@ def _default_data() -> Path:
 
 
 def _print_problems(problems: list[Problem], *, strict: bool) -> None:
-    """Errors first, then warnings, each sorted by file and position (strict makes every warning an error)."""
-    shown = [p.as_error() if strict else p for p in problems]
-    for severity, heading in (("error", "Errors"), ("warning", "Warnings")):
+    """Errors first, then warnings, then notes, each sorted by file and position (strict makes every warning an
+    error)."""
+    shown = [p.as_error() if p.blocks(strict) else p for p in problems]
+    for severity, heading in (("error", "Errors"), ("warning", "Warnings"), ("note", "Notes")):
         group = sorted(p for p in shown if p.severity == severity)
         if group:
             print(f"{heading} ({len(group)}) in {len({p.path for p in group})} file(s):", file=sys.stderr)
@@ -39,17 +43,20 @@ def command_validate(args: argparse.Namespace) -> int:
 
     # With files: those files only, and what they refer to (editors, pre-commit); else all the data.
     problems = check_files(args.data, args.files) if args.files else check_data(args.data).problems
-    errors = [p for p in problems if p.is_error or args.strict]
+    errors = [p for p in problems if p.blocks(args.strict)]
+    notes = [p for p in problems if p.severity == "note"]
     if args.format == "json":
         print(json.dumps({
             "ok": not errors,
-            "errors": [vars(p) for p in problems if p.is_error or args.strict],
-            "warnings": [vars(p) for p in problems if not (p.is_error or args.strict)],
+            "errors": [vars(p) for p in errors],
+            "warnings": [vars(p) for p in problems if p.severity == "warning" and not p.blocks(args.strict)],
+            "notes": [vars(p) for p in notes],
         }, indent=2))
     else:
         _print_problems(problems, strict=args.strict)
-        warnings = len(problems) - len(errors)
-        print(f"{len(errors)} error(s), {warnings} warning(s)", file=sys.stderr)
+        warnings = len(problems) - len(errors) - len(notes)
+        print(f"{len(errors)} error(s), {warnings} warning(s)" + (f", {len(notes)} note(s)" if notes else ""),
+              file=sys.stderr)
     return 1 if errors else 0
 
 
@@ -58,10 +65,16 @@ def command_render(args: argparse.Namespace) -> int:
     from kb.site.plan import render_site
 
     pages = render_site(load_knowledge_base(args.data, strict=args.strict))
-    for relative, content in pages.items():
-        target = args.out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
+    if args.out.exists() and not args.out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "the output is a file, not a folder", str(args.out))
+    # Written into a new folder beside the output first: a failure (a full disk) leaves the output as it was.
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{args.out.name}-", dir=args.out.parent) as staging:
+        for relative, content in pages.items():
+            target = Path(staging) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        shutil.copytree(staging, args.out, dirs_exist_ok=True)
     print(f"wrote {len(pages)} page(s) to {args.out}", file=sys.stderr)
     return 0
 

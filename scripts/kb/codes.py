@@ -114,6 +114,10 @@ RULES: dict[str, Rule] = {
                                        "add follow_up (e.g. 'median 13.1 months'); survival means little without it"),
     "reading-level": Rule("a plain-language summary above the reading level set for it",
                           "use shorter sentences and everyday words"),
+    # --- Notes ---------------------------------------------------------------------------------------------------
+    "secondary-source": Rule("a figure whose sources are all secondary (news, press releases, web pages…)",
+                             "cite the paper, label or registry record it comes from (with its PubMed ID or DOI in "
+                             "sources.yaml), or, if none exists, set evidence_level: secondary-report"),
     # --- The site ------------------------------------------------------------------------------------------------
     "build-failed": Rule("the site could not be built",
                          "read the MkDocs messages above; the previous site is kept until the build passes"),

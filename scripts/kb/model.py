@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.data.load import Document
-from kb.data.schemas import EntityType, Schemas
+from kb.data.schemas import EntityType, Schemas, choices
 from kb.data.validate import Reference, ValidationResult, check_data
 from kb.problems import DataError, Problem
 
@@ -72,6 +72,7 @@ class KnowledgeBase:
     sources: dict[str, Source]
     glossary: dict[str, dict[str, Any]]
     releases: dict[str, dict[str, Any]]
+    spellings: dict[str, str]  # data/spellings.yaml: a word start in American spelling -> in British spelling
     incoming: dict[str, list[Reference]]  # entity id -> the links to it from other entities
     problems: list[Problem]
     schemas: Schemas
@@ -123,11 +124,18 @@ class KnowledgeBase:
         """Each tag's title in the schemas' controlled list (car-t: CAR-T); empty if the list gives none."""
         for entity_type in self.types:
             schema = self.schemas.inlined.get(entity_type.schema_file, {})
-            options = schema.get("properties", {}).get("tags", {}).get("items", {}).get("oneOf")
+            options = choices(schema.get("properties", {}).get("tags", {}).get("items", {}))
             if options:
                 return {option["const"]: option["title"] for option in options
                         if "const" in option and "title" in option}
         return {}
+
+    @cached_property
+    def metric_titles(self) -> dict[str, str]:
+        """Each figure metric's short label in the schemas (overall-remission: CR/CRi), for comparisons."""
+        figure = self.schemas.inlined.get("common.schema.json", {}).get("$defs", {}).get("figure", {})
+        options = choices(figure.get("properties", {}).get("metric", {}))
+        return {option["const"]: option["title"] for option in options if "const" in option and "title" in option}
 
     def review_events(self) -> list[tuple[str, Entity, dict[str, Any]]]:
         """Every review-history entry as (date, entity, entry), newest first."""
@@ -139,7 +147,7 @@ class KnowledgeBase:
 def load_knowledge_base(data_root: Path, *, strict: bool = False) -> KnowledgeBase:
     """The validated model of ``data_root``; raises DataError with every error (and warning, if strict)."""
     result = check_data(data_root)
-    blocking = [p for p in result.problems if p.is_error or strict]
+    blocking = [p for p in result.problems if p.blocks(strict)]
     if blocking:
         raise DataError(blocking)
     return build_knowledge_base(result)
@@ -166,6 +174,7 @@ def build_knowledge_base(result: ValidationResult) -> KnowledgeBase:
     sources_doc = result.collections.get("sources.yaml")
     glossary_doc = result.collections.get("glossary.yaml")
     releases_doc = result.collections.get("releases.yaml")
+    spellings_doc = result.collections.get("spellings.yaml")
     sources = {i: Source(i, d) for i, d in (sources_doc.data if sources_doc else {}).items()}
     return KnowledgeBase(
         types=list(schemas.entity_types.values()),
@@ -173,6 +182,7 @@ def build_knowledge_base(result: ValidationResult) -> KnowledgeBase:
         sources=sources,
         glossary=dict(glossary_doc.data) if glossary_doc else {},
         releases=dict(releases_doc.data) if releases_doc else {},
+        spellings=dict(spellings_doc.data) if spellings_doc else {},
         incoming=dict(incoming),
         problems=result.problems,
         schemas=schemas,

@@ -1,4 +1,5 @@
-"""One format for every problem the pipeline reports: ``PATH:LINE:COL: severity: MESSAGE [code] (hint: …)``."""
+"""One format for every problem the pipeline reports: ``PATH:LINE:COL: severity: MESSAGE``; severity is error,
+warning (an error with --strict) or note."""
 
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+    def blocks(self, strict: bool) -> bool:
+        """Whether it stops a build: an error always, a warning with --strict, a note never (a note is a known
+        backlog, such as a figure waiting for its paper's identifier, shown without blocking every change)."""
+        return self.is_error or (strict and self.severity == "warning")
 
     def as_error(self) -> Problem:
         return dataclasses.replace(self, severity="error")

@@ -8,7 +8,9 @@ save. Then :meth:`Preview.update`:
 1. checks again only the data files that changed (:class:`kb.data.validate.FileChecks`) and builds the model;
 2. plans the site again (:func:`kb.site.plan.plan_site`) and renders the Markdown of the pages the change may
    touch (:func:`kb.serve_deps.pages_to_check`), adding and removing pages the plan adds and removes;
-3. converts to HTML only the pages whose Markdown changed, then the open data, the search index and the sitemap;
+3. converts to HTML only the pages whose Markdown changed (and puts through the theme again, without
+   converting them, the pages next to them, whose previous and next links name them), then the open data, the
+   Atom feed, the search index and the sitemap;
 4. returns a new mapping: the one served until then is never modified, so a browser always gets one version.
 
 A change to the glossary, the schemas, ``mkdocs.yml``, ``docs/`` or the templates builds everything again.
@@ -36,11 +38,11 @@ from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 
 from kb.data.validate import FileChecks, check_data
-from kb.mkdocs.plugin import KnowledgeBasePlugin
+from kb.mkdocs.plugin import KnowledgeBasePlugin, feed_content
 from kb.model import KnowledgeBase, build_knowledge_base
 from kb.problems import DataError
 from kb.serve_deps import DataChange, pages_to_check
-from kb.site.export import Exporter
+from kb.site.export import FEED, Exporter
 from kb.site.plan import PlannedPage, plan_site
 
 Site = dict[str, bytes | Path]  # path in the site (trials/eliana/index.html) -> its bytes, or the file to send
@@ -70,6 +72,7 @@ class _Built:
     exported: dict[str, bytes]
     site: Site
     search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # page src_uri -> its search entries
+    finished: set[str] = field(default_factory=set)  # what the theme's pages and the plugins' ends wrote
 
 
 class Preview:
@@ -155,19 +158,21 @@ class Preview:
         planned = {page.path: page for page in plan_site(knowledge_base, exported)}
         if {p for p, page in planned.items() if page.in_nav} != {p for p, page in built.planned.items() if page.in_nav}:
             return self.build_all()  # the navigation changed
-        built.plugin.refresh(knowledge_base, list(planned.values()))
         changed = self._changed_markdown(built, knowledge_base, planned, change)
         removed = [self._remove_file(built, path) for path in built.planned.keys() - planned.keys()]
         removed += [self._remove_file(built, path) for path in built.exported.keys() - exported.keys()]
+        removed += sorted(built.finished)  # written again below; a shard fewer is gone
         pages = [self._page_file(built, planned[path], text) for path, text in changed.items()]
         site = dict(built.site)
         site |= self._exported(built, exported)
+        site |= self._feed(built, knowledge_base)
         built.files = _in_build_order(built.files, exported, planned)
+        built.plugin.refresh(knowledge_base, list(planned.values()), built.files)
         for file in pages:
             _populate_page(file.page, built.config, built.files)
         for path in removed:
             site.pop(path, None)
-        site |= self._pages(built, pages)
+        site |= self._pages(built, [*pages, *_neighbours_of(built, planned, changed)])
         site |= self._finish(built)
         built.knowledge_base, built.planned, built.exported, built.site = knowledge_base, planned, exported, site
         return Outcome(site, len(pages), time.perf_counter() - start)
@@ -205,6 +210,17 @@ class Preview:
         built.markdown.pop(path, None)
         built.search.pop(file.src_uri, None)
         return file.dest_uri
+
+    def _feed(self, built: _Built, knowledge_base: KnowledgeBase) -> Site:
+        """The Atom feed, if it changed."""
+        file = built.files.get_file_from_path(FEED)
+        if file is None:
+            return {}
+        content = feed_content(knowledge_base, built.config)
+        if file.content_bytes == content:
+            return {}
+        file.content_bytes = content
+        return {file.dest_uri: content}
 
     def _exported(self, built: _Built, exported: dict[str, bytes]) -> Site:
         """The open-data files that changed, their contents given to their files too."""
@@ -265,16 +281,32 @@ class Preview:
         for path in sorted(p for p in self._scratch.rglob("*") if p.is_file()):
             site[path.relative_to(self._scratch).as_posix()] = path.read_bytes()
             path.unlink()
+        built.finished = set(site)
         return site
 
 
 def _in_build_order(files: Files, exported: dict[str, bytes], planned: dict[str, PlannedPage]) -> Files:
     """The files in the order a whole build makes them (the site's pages are listed in that order, in the
-    sitemap and the search index): the docs' and the theme's, then the open data, then the planned pages."""
-    own = exported.keys() | planned.keys()
-    ordered = [file for file in files if file.src_uri not in own]
-    ordered += [files.src_uris[path] for path in (*exported, *planned)]
+    sitemap and the search index): the docs' and the theme's, then the open data, the feed, then the planned
+    pages."""
+    own = [*exported, *([FEED] if FEED in files.src_uris else []), *planned]
+    ordered = [file for file in files if file.src_uri not in set(own)]
+    ordered += [files.src_uris[path] for path in own]
     return files if ordered == list(files) else Files(ordered)
+
+
+def _neighbours_of(built: _Built, planned: dict[str, PlannedPage], changed: dict[str, str]) -> list[File]:
+    """The pages not converted again whose previous or next page changed, or whose previous or next link
+    names a page converted again (its title may have changed): the theme draws those links."""
+    pages = []
+    for path, page in planned.items():
+        before = built.planned.get(path)
+        moved = before is None or (before.previous, before.next) != (page.previous, page.next)
+        if path not in changed and (moved or page.previous in changed or page.next in changed):
+            file = built.files.get_file_from_path(path)
+            if file is not None and file.page is not None:
+                pages.append(file)
+    return pages
 
 
 def _kb_plugin(config: MkDocsConfig) -> KnowledgeBasePlugin:

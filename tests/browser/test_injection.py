@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 from kb.model import load_knowledge_base
-from kb.site.export import export_files
+from kb.site.export import FEED, export_files
+from kb.site.feed import atom_feed
 from kb.site.plan import plan_site
 from playwright.sync_api import Page
 
@@ -44,7 +45,8 @@ def test_injected_markup_does_not_run(page: Page, tmp_path: Path, serve_folder, 
     docs = tmp_path / "project" / "docs"
     exported = export_files(knowledge_base)
     rendered = {planned.path: planned.render(knowledge_base) for planned in plan_site(knowledge_base, exported)}
-    for path, content in [*rendered.items(), *exported.items()]:
+    feed = {FEED: atom_feed(knowledge_base, "/", "Injection test")}  # the kb plugin adds it beside the open data
+    for path, content in [*rendered.items(), *exported.items(), *feed.items()]:
         (docs / path).parent.mkdir(parents=True, exist_ok=True)
         (docs / path).write_bytes(content if isinstance(content, bytes) else content.encode())
     # A plain Material build of the rendered pages, with the same Markdown extensions as the real site.

@@ -18,6 +18,7 @@ PAGE_TYPES = {
     "challenge": "challenges/gvhd/",
     "type index": "products/",
     "comparison": "compare/products/",
+    "trial comparison": "compare/trials/",
     "glossary": "reference/glossary/",
     "bibliography": "reference/sources/",
     "downloads": "reference/downloads/",
@@ -101,7 +102,7 @@ def test_process_diagram_renders_as_svg(page: Page, site_url: str):
     diagram = page.locator("svg.kb-diagram").first
     expect(diagram).to_be_visible()
     box = diagram.bounding_box()
-    assert box is not None and box["width"] > 400 and box["height"] > 80
+    assert box is not None and box["width"] >= 350 and box["height"] > 80  # its own size: a phone's column
     assert diagram.locator("rect.kb-box").count() >= 5
 
 

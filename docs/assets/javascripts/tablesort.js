@@ -1,10 +1,15 @@
-/* Sortable tables for the comparison pages: our own ~60 lines, nothing loaded from elsewhere.
+/* Sortable tables for the comparison pages: our own ~50 lines, nothing loaded from elsewhere.
  * A table inside <div class="kb-sortable"> gets a button in each column heading; pressing it sorts
  * the rows (numbers by value, dates and text alphabetically, empty cells last) and sets aria-sort. */
 (function () {
   "use strict";
 
   function sortKey(cell) {
+    // A cell may carry its value for sorting (a figure's number, a date) when its text starts otherwise.
+    if (cell.hasAttribute("data-sort")) {
+      var key = cell.getAttribute("data-sort");
+      return key !== "" && !isNaN(Number(key)) ? Number(key) : key;
+    }
     var text = cell.textContent.replace(/\[\d+\]|\s+/g, " ").trim();
     if (text === "" || text === "\u2014") return null;
     if (/^\d{4}(-\d{2}){0,2}\b/.test(text)) return text;
@@ -47,14 +52,7 @@
     });
   }
 
-  function enhanceAll() {
-    document.querySelectorAll(".kb-sortable table").forEach(enhance);
-  }
-
-  // With instant navigation, Material swaps page content without a reload: re-run on every page.
-  if (typeof document$ !== "undefined") {
-    document$.subscribe(enhanceAll);
-  } else {
-    document.addEventListener("DOMContentLoaded", enhanceAll);
-  }
+  // Loaded at the end of the content of a page with a sortable table only (docs/overrides/main.html), after the
+  // tables; instant navigation runs it again each time it brings in such a page.
+  document.querySelectorAll(".kb-sortable table").forEach(enhance);
 })();

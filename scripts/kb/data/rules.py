@@ -40,6 +40,7 @@ class IdIndex:
 
     types: dict[str, str] = field(default_factory=dict)  # entity id -> type name
     sources: set[str] = field(default_factory=set)
+    source_kinds: dict[str, str] = field(default_factory=dict)  # source id -> its kind (pubmed, news, ...)
     entity_types: set[str] = field(default_factory=set)  # every type name a schema declares
     unreadable_ids: set[str] = field(default_factory=set)
     sources_unreadable: bool = False
@@ -422,6 +423,28 @@ def trial_plausibility_problems(document: Document, own_trial: str | None, trial
     entity's id if it is a trial."""
     yield from trial_count_problems(document, own_trial, trial_of)
     yield from trial_date_problems(document, own_trial, trial_of)
+
+
+# A figure rests on a primary source when one of its sources is of these kinds (see sources.schema.json).
+PRIMARY_SOURCE_KINDS = {"pubmed", "doi", "trial-registry", "regulator", "guideline"}
+
+
+def secondary_figure_problems(document: Document, source_kinds: dict[str, str]) -> Iterator[Problem]:
+    """A note for each figure whose sources are all secondary (news, press releases, web pages…) unless its
+    evidence level says so: the paper, label or registry record should be cited where one exists. A note, not a
+    warning: most such figures cite a paper whose PubMed ID or DOI is not recorded yet (a backlog the
+    Contributing page describes), which --strict must not turn into a failed build."""
+    figures = document.data.get("figures")
+    for index, figure in enumerate(figures if isinstance(figures, list) else []):
+        sources = figure.get("sources") if isinstance(figure, dict) else None
+        if not isinstance(sources, list) or not sources or figure.get("evidence_level") == "secondary-report":
+            continue
+        kinds = [source_kinds.get(source) for source in sources]
+        if None in kinds or PRIMARY_SOURCE_KINDS.intersection(kinds):
+            continue
+        shown = ", ".join(sorted(set(kinds)))
+        yield document.problem(("figures", index, "sources"), f"figures[{index}].sources: every source is secondary "
+                                                              f"({shown})", severity="note", code="secondary-source")
 
 
 def field_name(path: JsonPath) -> str:

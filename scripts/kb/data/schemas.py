@@ -198,7 +198,7 @@ def _inline_refs(folder: Path, raw: dict[str, dict[str, Any]]) -> dict[str, dict
             return node
         siblings = {k: inline(v, file_name, chain) for k, v in node.items() if k != "$ref"}
         if not isinstance(node.get("$ref"), str):
-            return siblings
+            return _choice_as_enum(siblings)
         resolved = target(file_name, node["$ref"], chain)
         clashes = (set(siblings) & set(resolved)) - _ANNOTATIONS if isinstance(resolved, dict) else set()
         if not isinstance(resolved, dict) or clashes:
@@ -206,6 +206,26 @@ def _inline_refs(folder: Path, raw: dict[str, dict[str, Any]]) -> dict[str, dict
         return {**siblings, **resolved}
 
     return {name: inline(schema, name) for name, schema in raw.items()}
+
+
+def _choice_as_enum(node: dict[str, Any]) -> dict[str, Any]:
+    """A ``oneOf`` of ``const`` values (a choice with a description or title per value, for editors and
+    ``kb new``) as the ``enum`` it means: checked in one step instead of one sub-schema per value."""
+    options = node.get("oneOf")
+    if not isinstance(options, list) or not options or not all(
+            isinstance(option, dict) and "const" in option and set(option) <= {"const", *_ANNOTATIONS}
+            for option in options):
+        return node
+    # The options stay beside the enum, as an annotation, for what reads their titles (tags on the site).
+    return {**{key: value for key, value in node.items() if key != "oneOf"}, "enum": [o["const"] for o in options],
+            "x-choices": options}
+
+
+def choices(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The options of a choice with a ``const`` each (and their titles or descriptions), whether the schema was
+    inlined (which checks them as an enum and keeps them under ``x-choices``) or not."""
+    options = node.get("x-choices") or node.get("oneOf") or []
+    return [option for option in options if isinstance(option, dict) and "const" in option]
 
 
 def _pointed_at(node: Any, pointer: str) -> Any:

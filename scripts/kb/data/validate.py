@@ -98,7 +98,7 @@ def check_data(data_root: Path, today: dt.date | None = None, *, checks: FileChe
 
 def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = None) -> list[Problem]:
     """The problems of the given files only, with the ids the other files define (from their names and the
-    bibliography's keys, without checking those files) and the trials their figures refer to."""
+    bibliography's keys and kinds, without checking those files) and the trials their figures refer to."""
     schemas = load_schemas(_schema_folder(data_root), check_all=False)
     today = today or clock.today()
     root = Path(os.path.abspath(data_root))
@@ -120,6 +120,7 @@ def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = 
         if check.kind == "entity" and check.document is not None:
             own = check.path.stem if check.name == "trial" else None
             problems += rules.trial_plausibility_problems(check.document, own, trials.data)
+        problems += _secondary_figures(check, ids)
     return sorted(set(problems))
 
 
@@ -235,6 +236,7 @@ def combine(checks: list[FileCheck], data_root: Path, schemas: Schemas, kept: Fi
         result.problems += _resolved(check, ids, ids_version)
         result.references += _model_references(check, entity_id)
         result.problems += _against_trials(check, entity_id, trial_data, reuse=kept is not None)
+        result.problems += _secondary_figures(check, ids)
     result.problems += _skipped_note(ids, unreadable)
     return result
 
@@ -296,6 +298,14 @@ def _against_trials(check: FileCheck, entity_id: str, trial_data: rules.TrialLoo
     return problems
 
 
+def _secondary_figures(check: FileCheck, ids: rules.IdIndex) -> list[Problem]:
+    """A note for each of the entity's figures resting only on secondary sources (by the kinds in the
+    bibliography)."""
+    if check.kind != "entity" or check.document is None:
+        return []
+    return list(rules.secondary_figure_problems(check.document, ids.source_kinds))
+
+
 def _reference_problems(check: FileCheck, ids: rules.IdIndex) -> list[Problem]:
     """Each reference the file makes that does not resolve, pinned to the id as written."""
     problems = []
@@ -316,6 +326,7 @@ def _id_index(result: ValidationResult, unreadable: list[Path], data_root: Path,
     sources = result.collections.get("sources.yaml")
     if sources is not None:
         ids.sources = set(sources.data)
+        ids.source_kinds = _source_kinds(sources.data)
     elif data_root / "sources.yaml" in unreadable:
         ids.sources_unreadable = True
     else:
@@ -324,6 +335,11 @@ def _id_index(result: ValidationResult, unreadable: list[Path], data_root: Path,
                                        code="missing-bibliography"))
         ids.sources_unreadable = True  # one problem is enough: citations are not reported one by one
     return ids
+
+
+def _source_kinds(bibliography: dict[str, Any]) -> dict[str, str]:
+    """Each source id with its kind (pubmed, news…), as the bibliography gives it."""
+    return {key: entry.get("kind") for key, entry in bibliography.items() if isinstance(entry, dict)}
 
 
 def _skipped_note(ids: rules.IdIndex, unreadable: list[Path]) -> list[Problem]:
@@ -352,8 +368,11 @@ def _listed_ids(data_root: Path, schemas: Schemas, checks: list[FileCheck]) -> r
     bibliography = data_root / "sources.yaml"
     if given is not None:
         ids.sources = set(given.data)
+        ids.source_kinds = _source_kinds(given.data)
     elif bibliography.is_file():
         ids.sources = set(_SOURCE_KEY.findall(bibliography.read_text(encoding="utf-8", errors="replace")))
+        document = load_document(bibliography, data_root)[0]  # the kinds, for the secondary-source notes
+        ids.source_kinds = _source_kinds(document.data) if document is not None else {}
     else:
         ids.sources_unreadable = True
     return ids

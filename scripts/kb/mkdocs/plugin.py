@@ -4,10 +4,13 @@ Its events are the build's steps, in the order MkDocs runs them:
 
 1. ``on_config``: the data, loaded and validated, as a model (``kb build`` hands over the one it checked);
    each entity type's index joins the navigation;
-2. ``on_files``: the open data and every planned page (see :mod:`kb.site.plan`) become generated files;
+2. ``on_files``: the open data, the Atom feed of changes and every planned page (see :mod:`kb.site.plan`)
+   become generated files;
 3. ``on_nav``: with enough entity pages, a second process starts converting half of them;
 4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review;
-   abbreviations are marked; the pages the second process converted take its HTML.
+   abbreviations and links to other sites are marked; the pages the second process converted take its HTML;
+5. ``on_page_context``: what the page's head tells link previews and search engines (``kb_share``), and for a
+   page outside the navigation, its place in it (:mod:`kb.mkdocs.wayfinding`).
 
 While serving, a data error does not stop the preview: the last good data is built again, with the errors
 shown at the top of every page, until the file is fixed.
@@ -15,6 +18,7 @@ shown at the top of every page, until the file is fixed.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import sys
@@ -31,11 +35,16 @@ from mkdocs.structure.pages import Page
 
 from kb.data.schemas import SchemaError
 from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker
+from kb.mkdocs.wayfinding import navigation_for, neighbours
 from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
 from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
-from kb.site.export import export_files
+from kb.site.export import FEED, export_files
+from kb.site.feed import atom_feed
+from kb.site.links import mark_external_links
 from kb.site.plan import PlannedPage, plan_site
+from kb.site.search_index import write_search_index
+from kb.site.sharing import page_json_ld, script_json
 
 GLOSSARY_PAGE = "reference/glossary.md"
 
@@ -49,6 +58,8 @@ class Build:
     abbreviations: dict[str, str] = field(init=False)  # abbreviation -> the term it stands for
     abbreviation_pattern: re.Pattern[str] | None = field(init=False)
     entity_pages: dict[str, Entity] = field(default_factory=dict)  # docs path -> entity
+    outside_nav: dict[str, PlannedPage] = field(default_factory=dict)  # docs path -> a page shown under another
+    files: Files | None = None
     worker: PageWorker | None = None
     converted: dict[str, ConvertedPage] = field(default_factory=dict)  # docs path -> the worker's result
 
@@ -107,6 +118,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         exported = export_files(build.knowledge_base)
         for path, content in exported.items():
             files.append(File.generated(config, path, content=content))
+        files.append(File.generated(config, FEED, content=feed_content(build.knowledge_base, config)))
         for planned in plan_site(build.knowledge_base, exported):
             # Entity pages are reached from their type's index: listing them in the navigation would make every
             # page carry every entity, and the build quadratic.
@@ -117,19 +129,25 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
             files.append(file)
             if planned.entity is not None:
                 build.entity_pages[planned.path] = planned.entity
+            if planned.shown_under is not None:
+                build.outside_nav[planned.path] = planned
         return files
 
-    def refresh(self, knowledge_base: KnowledgeBase, planned: list[PlannedPage]) -> None:
-        """``kb serve``, after a save: the data the pages it builds again come from, and which page is which
-        entity's (it builds only the pages the change touches, without the events above)."""
+    def refresh(self, knowledge_base: KnowledgeBase, planned: list[PlannedPage], files: Files) -> None:
+        """``kb serve``, after a save: the data the pages it builds again come from, which page is which
+        entity's, which pages are shown under another, and the files (it builds only the pages the change
+        touches, without the events above)."""
         self.build = Build(knowledge_base)
         self.build.entity_pages = {page.path: page.entity for page in planned if page.entity is not None}
+        self.build.outside_nav = {page.path: page for page in planned if page.shown_under is not None}
+        self.build.files = files
 
     # 3. A second process for half of the entity pages ------------------------------------------------------
 
     @event_priority(-100)  # last: the navigation and the files are final
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
         build = self._current()
+        build.files = files
         entity_files = [file for file in files.documentation_pages() if file.src_uri in build.entity_pages]
         if self._may_split(config, len(entity_files)):
             # MkDocs converts pages in file order: it is busy with the first half while the worker does the rest.
@@ -167,16 +185,27 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
             return converted.apply_to(page, files)
         glossary = files.get_file_from_path(GLOSSARY_PAGE)
         on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
-        return mark_abbreviations(html, build.abbreviations, build.abbreviation_pattern,
+        html = mark_abbreviations(html, build.abbreviations, build.abbreviation_pattern,
                                   None if on_glossary else glossary.url_relative_to(page.file))
+        return mark_external_links(html)
 
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
                         ) -> dict[str, Any]:
-        context["kb_errors"] = [str(problem) for problem in self._current().errors]
+        build = self._current()
+        context["kb_errors"] = [str(problem) for problem in build.errors]
+        context["kb_share"] = _sharing(build, page, config)
+        planned = build.outside_nav.get(page.file.src_uri)
+        shown_under = build.files.get_file_from_path(planned.shown_under) if planned and build.files else None
+        if shown_under is not None and shown_under.page is not None:
+            context["nav"] = navigation_for(page, shown_under.page, nav)
+            page.previous_page, page.next_page = neighbours(build.files, planned.previous, planned.next)
         return context
 
+    @event_priority(-100)  # after Material's search plugin has written its sections
     def on_post_build(self, config: MkDocsConfig) -> None:
+        """5. The search index, built from Material's sections of every page (see kb.site.search_index)."""
         self._stop_worker()
+        write_search_index(Path(config.site_dir), self._current().knowledge_base)
 
     def on_build_error(self, error: Exception) -> None:
         self._stop_worker()
@@ -191,12 +220,34 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         return self.build
 
 
+def feed_content(knowledge_base: KnowledgeBase, config: MkDocsConfig) -> bytes:
+    """The Atom feed of changes (``feed.xml``) for this data and configuration."""
+    return atom_feed(knowledge_base, config.site_url or "/", config.site_name)
+
+
+def _sharing(build: Build, page: Page, config: MkDocsConfig) -> dict[str, str]:
+    """What the page's head tells link previews and search engines (main.html writes it): plain title and
+    description, absolute address and its JSON-LD."""
+    site_url = config.site_url or "/"
+    entity = build.entity_pages.get(page.file.src_uri)
+    title = config.site_name if page.is_homepage else html.unescape(str(page.meta.get("title") or page.title or ""))
+    description = html.unescape(str(page.meta.get("description") or config.site_description or ""))
+    url = page.canonical_url or site_url + page.url
+    last_reviewed = entity.data["last_reviewed"] if entity else page.meta.get("last_reviewed")
+    json_ld = page_json_ld(build.knowledge_base, title=title, description=description, url=url, site_url=site_url,
+                           site_name=config.site_name, entity=entity, last_reviewed=last_reviewed)
+    return {"title": title, "description": description, "url": url, "type": "article" if entity else "website",
+            "json_ld": script_json(json_ld)}
+
+
 def _with_type_indexes(nav: list[Any] | None, knowledge_base: KnowledgeBase) -> list[Any] | None:
-    """The configured navigation with each entity type's index after the first entry (Home), in the types'
-    order, unless the configuration lists it already."""
+    """The configured navigation with a section for each entity type after the first entry (Home), in the
+    types' order, unless the configuration lists its index already. The section holds only the type's index
+    ("All products", a page of its own, so that a phone's drawer shows its contents too): its entity pages are
+    shown in it one at a time (see :mod:`kb.mkdocs.wayfinding`)."""
     if nav is None:
         return None
     listed = {str(value) for item in nav if isinstance(item, dict) for value in item.values()}
-    indexes = [{t.plural.capitalize(): f"{t.plural}/index.md"} for t in knowledge_base.types
+    indexes = [{t.plural.capitalize(): [{f"All {t.plural}": f"{t.plural}/index.md"}]} for t in knowledge_base.types
                if f"{t.plural}/index.md" not in listed]
     return [*nav[:1], *indexes, *nav[1:]]

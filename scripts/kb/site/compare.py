@@ -1,24 +1,44 @@
-"""Side-by-side comparisons derived from the model: therapies and products.
+"""Side-by-side comparisons derived from the model: therapies, products and trials.
 
 Each cell keeps the source ids behind it, so the rendered tables cite every figure and the CSV downloads
 carry the same rows. Columns have a key and a title: templates and charts address a cell by its column's
-key, never by its position. Figures are picked by their standard ``metric`` key, never by wording.
+key, never by its position. Figures are picked by their standard ``metric`` key, never by wording, and every
+row's figure by the same rule (:func:`best_figure`): the one closest to the trial's own paper.
+
+The product comparison is about leukemia: it lists the products with a leukemia indication and shows, for
+each, its leukemia approvals and the figures about its leukemias only. Products for lymphoma or myeloma
+alone are context pages (:func:`context_products`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb.model import Entity, KnowledgeBase
 from kb.site.figures import format_figure_value, format_number
 
+# A response is overall remission (CR/CRi) where the data has it, then overall response (ORR), then CR.
+RESPONSE_METRICS = ("overall-remission", "overall-response", "complete-remission", "mrd-negative-remission")
+# A trial without a response figure is compared on survival (transplant trials, mostly).
+SURVIVAL_METRICS = ("overall-survival", "leukemia-free-survival", "event-free-survival", "relapse-free-survival",
+                    "gvhd-free-relapse-free-survival", "progression-free-survival")
+TOXICITY_METRICS = ("crs-grade-3-plus", "icans-grade-3-plus", "acute-gvhd-grade-3-4", "acute-gvhd-grade-2-4",
+                    "chronic-gvhd")
+# Regulatory actions that put a leukemia on a label (a withdrawal or a change of wording does not).
+APPROVING_ACTIONS = {"approval", "accelerated approval", "label expansion", "positive opinion",
+                     "conditional marketing authorisation", "marketing authorisation"}
+_FDA, _EU = ("FDA",), ("EMA CHMP", "European Commission")
+_SECONDARY = {"news": "news", "press-release": "press release", "company": "company page", "web": "web page"}
+
 
 @dataclass(frozen=True)
 class Cell:
     text: str
     sources: tuple[str, ...] = ()
-    sort_key: float | str | None = None  # numeric value for sorting, where there is one
+    sort_key: float | str | None = None  # the value the table sorts by, where the text does not start with it
+    note: str = ""  # a short line under the value: where the figure comes from
 
 
 @dataclass
@@ -31,6 +51,8 @@ class Comparison:
             raise ValueError(f"a row of {entity.id} has the cells {list(cells)}, not the columns {list(self.columns)}")
         self.rows.append((entity, cells))
 
+
+# --- figures ------------------------------------------------------------------------------------------------
 
 def describe_figure(figure: dict[str, Any], with_scale: bool = False) -> str:
     """The figure's value with the facts a comparison needs beside it: n, grading scale, market."""
@@ -57,6 +79,36 @@ def figures_about_product(kb: KnowledgeBase, product: Entity) -> list[dict[str, 
     return sorted(found, key=lambda figure: figure.get("trial") not in pivotal)
 
 
+def provenance(kb: KnowledgeBase, figure: dict[str, Any], own_trials: Collection[str], *, of_trial: bool = False
+               ) -> tuple[int, str]:
+    """How far a figure is from the paper of one of ``own_trials`` (0: it comes from it), and where it comes
+    from, in words. A paper is a source of kind pubmed or doi; a label, one of kind regulator. A product's own
+    trials are its pivotal trials; a trial's (``of_trial``), itself, whose name is then not repeated."""
+    kinds = [kb.sources[source].data["kind"] for source in figure["sources"] if source in kb.sources]
+    trial_id = figure.get("trial", "")
+    own = trial_id in own_trials
+    own_paper = "the trial's paper" if of_trial else "the pivotal trial's paper"
+    if {"pubmed", "doi"} & set(kinds):
+        rank, where = 0, own_paper if own else "a published paper"
+    elif "regulator" in kinds:
+        rank, where = 1, "the regulator's label or review"
+    elif "conference-abstract" in kinds:
+        rank, where = 2, "a conference abstract"
+    else:
+        rank, where = 3, f"a secondary source ({', '.join(dict.fromkeys(_SECONDARY.get(k, k) for k in kinds))})"
+    trial = f", {kb.entities[trial_id].name}" if trial_id in kb.entities and not (own and of_trial) else ""
+    return (rank if own else rank + 4), f"From {where}{trial}"
+
+
+def best_figure(kb: KnowledgeBase, figures: list[dict[str, Any]], metrics: tuple[str, ...],
+                own_trials: Collection[str] = ()) -> dict[str, Any] | None:
+    """The figure a comparison shows for ``metrics``: the closest to the paper of one of ``own_trials``, then
+    the metric listed first, then the first in the data. Every row's cell is picked by this same rule."""
+    candidates = [(provenance(kb, f, own_trials)[0], metrics.index(f["metric"]), order, f)
+                  for order, f in enumerate(figures) if f.get("metric") in metrics]
+    return min(candidates, key=lambda candidate: candidate[:3])[3] if candidates else None
+
+
 def _first(figures: list[dict[str, Any]], *metrics: str) -> dict[str, Any] | None:
     for metric in metrics:
         for figure in figures:
@@ -71,9 +123,64 @@ def _figure_cell(figure: dict[str, Any] | None, with_scale: bool = False) -> Cel
     return Cell(describe_figure(figure, with_scale), tuple(figure["sources"]), float(figure["value"]))
 
 
+def _compared_figure(kb: KnowledgeBase, figure: dict[str, Any] | None, own_trials: Collection[str], *,
+                     label: bool = False, with_scale: bool = False, of_trial: bool = False) -> Cell:
+    """A picked figure's cell: its value (after its metric's short label, if ``label``) and where it comes from."""
+    if figure is None:
+        return Cell("—")
+    text = describe_figure(figure, with_scale)
+    if label:
+        text = f"{kb.metric_titles.get(figure['metric'], figure['metric'])}: {text}"
+    return Cell(text, tuple(figure["sources"]), float(figure["value"]),
+                provenance(kb, figure, own_trials, of_trial=of_trial)[1])
+
+
+# --- products -----------------------------------------------------------------------------------------------
+
+def leukemia_diseases(product: Entity) -> list[str]:
+    """The diseases of the product's indications. Every disease in the data is a leukemia (the disease
+    schema's definition), so these are its leukemia indications; a lymphoma or myeloma use has none."""
+    return list(dict.fromkeys(indication["disease"] for indication in product.data.get("indications", [])))
+
+
+def context_products(kb: KnowledgeBase) -> list[Entity]:
+    """Products with no leukemia indication (lymphoma or myeloma only): context pages, not compared."""
+    return [product for product in kb.of_type("product") if not leukemia_diseases(product)]
+
+
+def leukemia_figures(kb: KnowledgeBase, product: Entity) -> list[dict[str, Any]]:
+    """The product's figures about one of its leukemias: the figure's disease, else its trial's, is one."""
+    diseases = set(leukemia_diseases(product))
+    found = []
+    for figure in figures_about_product(kb, product):
+        trial = kb.entities.get(figure.get("trial", ""))
+        about = {figure["disease"]} if "disease" in figure else set(trial.data.get("diseases", []) if trial else [])
+        if about & diseases:
+            found.append(figure)
+    return found
+
+
+def first_approval(product: Entity) -> dict[str, Any] | None:
+    """The product's first approval by any regulator, for any indication."""
+    approvals = [a for a in product.data.get("approvals", []) if a["action"] in APPROVING_ACTIONS]
+    return min(approvals, key=lambda a: a["date"]) if approvals else None
+
+
+def leukemia_approvals(product: Entity) -> list[dict[str, Any]]:
+    """The product's approvals of a leukemia indication (those naming a disease), oldest first."""
+    return sorted((a for a in product.data.get("approvals", []) if "disease" in a and a["action"] in APPROVING_ACTIONS),
+                  key=lambda a: a["date"])
+
+
+def leukemia_approval_events(kb: KnowledgeBase) -> list[tuple[Entity, dict[str, Any]]]:
+    """Every leukemia approval of the compared products as (product, approval), oldest first."""
+    events = [(product, approval) for product in kb.of_type("product") for approval in leukemia_approvals(product)
+              if leukemia_diseases(product)]
+    return sorted(events, key=lambda event: (event[1]["date"], event[0].name.lower()))
+
+
 def _first_approval(product: Entity, regulators: tuple[str, ...]) -> Cell:
-    approvals = sorted((a for a in product.data.get("approvals", []) if a["regulator"] in regulators),
-                       key=lambda a: (a["date"], regulators.index(a["regulator"])))
+    approvals = [a for a in leukemia_approvals(product) if a["regulator"] in regulators]
     if not approvals:
         return Cell("—")
     first = approvals[0]
@@ -81,36 +188,117 @@ def _first_approval(product: Entity, regulators: tuple[str, ...]) -> Cell:
     return Cell(label, tuple(first["sources"]), first["date"])
 
 
+def _other_approvals(product: Entity) -> Cell:
+    """The first leukemia approval by each regulator other than the FDA and the EU's, oldest first."""
+    first: dict[str, dict[str, Any]] = {}
+    for approval in leukemia_approvals(product):
+        if approval["regulator"] not in _FDA + _EU:
+            first.setdefault(approval["regulator"], approval)
+    if not first:
+        return Cell("—")
+    sources = tuple(dict.fromkeys(source for approval in first.values() for source in approval["sources"]))
+    return Cell("; ".join(f"{a['regulator']} {a['date']}" for a in first.values()), sources,
+                min(a["date"] for a in first.values()))
+
+
 def compare_products(kb: KnowledgeBase) -> Comparison:
+    """Products with a leukemia indication, compared on it: their leukemia approvals and figures only."""
     comparison = Comparison({
         "product": "Product", "target": "Target", "costimulatory_domain": "Costimulatory domain",
-        "indications": "Indications", "first_fda_approval": "First FDA approval", "first_eu_step": "First EU step",
+        "indications": "Leukemia indications", "first_fda_approval": "First FDA approval (leukemia)",
+        "first_eu_step": "First EU step (leukemia)", "other_approvals": "Other leukemia approvals",
         "pivotal_trials": "Pivotal trial", "response": "Response", "crs_grade_3_plus": "CRS grade ≥3",
         "icans_grade_3_plus": "ICANS grade ≥3", "list_price": "List price at launch"})
     for product in kb.of_type("product"):
-        d = product.data
-        figures = figures_about_product(kb, product)
-        construct = d.get("construct", {})
-        diseases = sorted({kb.entities[i["disease"]].name for i in d.get("indications", [])})
-        trials = [kb.entities[t].name for t in d.get("pivotal_trials", [])]
-        comparison.add(product, {
-            "product": Cell(product.name + (f" ({d['brand']})" if "brand" in d else ""), (), product.name.lower()),
-            "target": Cell(d.get("target", "—")),
-            "costimulatory_domain": Cell(construct.get("costimulatory_domain", "—"),
-                                         tuple(construct.get("sources", [])) if "costimulatory_domain" in construct
-                                         else ()),
-            "indications": Cell("; ".join(diseases) or "—",
-                                tuple(s for i in d.get("indications", []) for s in i["sources"])),
-            "first_fda_approval": _first_approval(product, ("FDA",)),
-            "first_eu_step": _first_approval(product, ("EMA CHMP", "European Commission")),
-            "pivotal_trials": Cell(", ".join(trials) or "—"),
-            "response": _figure_cell(_first(figures, "overall-remission", "complete-remission")),
-            "crs_grade_3_plus": _figure_cell(_first(figures, "crs-grade-3-plus"), with_scale=True),
-            "icans_grade_3_plus": _figure_cell(_first(figures, "icans-grade-3-plus"), with_scale=True),
-            "list_price": _figure_cell(_first(figures, "list-price")),
-        })
+        if leukemia_diseases(product):
+            comparison.add(product, _product_cells(kb, product))
     return comparison
 
+
+def _product_cells(kb: KnowledgeBase, product: Entity) -> dict[str, Cell]:
+    d = product.data
+    figures, pivotal = leukemia_figures(kb, product), d.get("pivotal_trials", [])
+    construct = d.get("construct", {})
+    return {
+        "product": Cell(product.name + (f" ({d['brand']})" if "brand" in d else ""), (), product.name.lower()),
+        "target": Cell(d.get("target", "—")),
+        "costimulatory_domain": Cell(construct.get("costimulatory_domain", "—"),
+                                     tuple(construct.get("sources", [])) if "costimulatory_domain" in construct
+                                     else ()),
+        "indications": Cell("; ".join(sorted(kb.entities[i].name for i in leukemia_diseases(product))),
+                            tuple(s for i in d.get("indications", []) for s in i["sources"])),
+        "first_fda_approval": _first_approval(product, _FDA),
+        "first_eu_step": _first_approval(product, _EU),
+        "other_approvals": _other_approvals(product),
+        "pivotal_trials": Cell(", ".join(kb.entities[t].name for t in pivotal) or "—"),
+        "response": _compared_figure(kb, best_figure(kb, figures, RESPONSE_METRICS, pivotal), pivotal, label=True),
+        "crs_grade_3_plus": _compared_figure(kb, best_figure(kb, figures, ("crs-grade-3-plus",), pivotal), pivotal,
+                                             with_scale=True),
+        "icans_grade_3_plus": _compared_figure(kb, best_figure(kb, figures, ("icans-grade-3-plus",), pivotal),
+                                               pivotal, with_scale=True),
+        "list_price": _figure_cell(_first(figures_about_product(kb, product), "list-price")),
+    }
+
+
+# --- trials -------------------------------------------------------------------------------------------------
+
+def compare_trials(kb: KnowledgeBase) -> Comparison:
+    """Every trial: its design and size, its main result (a response, else survival), its severe toxicities
+    with their grading scale, and the follow-up behind the result."""
+    comparison = Comparison({
+        "trial": "Trial", "phase": "Phase", "design": "Design", "n": "Patients", "studied": "Studied",
+        "outcome": "Response or survival", "toxicity": "Severe toxicity (grading scale)", "follow_up": "Follow-up"})
+    for trial in kb.of_type("trial"):
+        comparison.add(trial, _trial_cells(kb, trial))
+    return comparison
+
+
+def _trial_cells(kb: KnowledgeBase, trial: Entity) -> dict[str, Cell]:
+    d = trial.data
+    figures = [{**figure, "trial": figure.get("trial", trial.id)} for figure in d.get("figures", [])]
+    outcome = best_figure(kb, figures, RESPONSE_METRICS, (trial.id,)) or \
+        best_figure(kb, figures, SURVIVAL_METRICS, (trial.id,))
+    studied = [kb.entities[i] for i in d.get("products", [])] or \
+        ([kb.entities[d["therapy"]]] if "therapy" in d else [])
+    return {
+        "trial": Cell(trial.name, (), trial.name.lower()),
+        "phase": Cell(d["phase"].capitalize() if "phase" in d else "—"),
+        "design": Cell(d["design"]),
+        "n": _patients(d.get("enrollment", {})),
+        "studied": Cell(", ".join(entity.name for entity in studied) or "—"),
+        "outcome": _compared_figure(kb, outcome, (trial.id,), label=True, of_trial=True),
+        "toxicity": _toxicity(kb, figures, trial.id),
+        "follow_up": Cell(_follow_up(outcome, figures)),
+    }
+
+
+def _patients(enrollment: dict[str, Any]) -> Cell:
+    """'79 treated of 97 enrolled', or whichever of the two the data gives."""
+    treated, enrolled = enrollment.get("treated"), enrollment.get("enrolled")
+    parts = [f"{treated:,} treated" if treated else "", f"{enrolled:,} enrolled" if enrolled else ""]
+    text = " of ".join(part for part in parts if part)
+    return Cell(text or "—", tuple(enrollment.get("sources", [])) if text else (), treated or enrolled)
+
+
+def _toxicity(kb: KnowledgeBase, figures: list[dict[str, Any]], trial_id: str) -> Cell:
+    """The first two severe toxicities the trial reports, each named, with n and grading scale."""
+    picked = [figure for metric in TOXICITY_METRICS
+              if (figure := best_figure(kb, figures, (metric,), (trial_id,))) is not None][:2]
+    if not picked:
+        return Cell("—")
+    text = "; ".join(f"{kb.metric_titles.get(f['metric'], f['metric'])}: {describe_figure(f, with_scale=True)}"
+                     for f in picked)
+    return Cell(text, tuple(dict.fromkeys(s for f in picked for s in f["sources"])), float(picked[0]["value"]))
+
+
+def _follow_up(outcome: dict[str, Any] | None, figures: list[dict[str, Any]]) -> str:
+    """The follow-up behind the trial's main result, else the first one the trial's figures give."""
+    if outcome is not None and "follow_up" in outcome:
+        return outcome["follow_up"]
+    return next((figure["follow_up"] for figure in figures if "follow_up" in figure), "—")
+
+
+# --- therapies ----------------------------------------------------------------------------------------------
 
 def compare_therapies(kb: KnowledgeBase) -> Comparison:
     comparison = Comparison({

@@ -1,8 +1,13 @@
-"""Diagrams drawn at build time as inline SVG: no diagram JavaScript, nothing fetched, printable.
+"""Diagrams and charts made at build time: no chart JavaScript, nothing fetched, printable, readable on a phone.
 
-Each function returns an SVG string with ``role="img"``, a ``<title>`` and a ``<desc>``; the templates
-place a text alternative (a list or a table) next to every diagram as well. Colours come from CSS
-classes (``docs/assets/stylesheets/kb.css``) so that light and dark schemes both work.
+- The process diagram is inline SVG, ``role="img"`` with a ``<title>`` and a ``<desc>``, two steps a row: drawn
+  at its own size (never scaled up), it fits a phone's column, so its text stays at 13 px there too.
+- The charts (an approval timeline, grouped bars) are HTML and CSS, so their text is the page's text at any
+  width. Every point is a focusable target of at least 24 × 24 px named by its value (``aria-label``); a tap,
+  focus or hover shows that value beside it (CSS in ``docs/assets/stylesheets/kb.css``). The templates put
+  the same data in a table one tap away.
+
+Colours come from CSS classes, so that light and dark schemes both work.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ def _wrap(text: str, width_chars: int) -> list[str]:
 def _svg(width: float, height: float, title: str, description: str, body: list[str], svg_id: str) -> str:
     return (
         f'<svg class="kb-diagram" role="img" aria-labelledby="{svg_id}-title {svg_id}-desc" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
         f'xmlns="http://www.w3.org/2000/svg" font-size="{_FONT}">'
         f'<title id="{svg_id}-title">{_esc(title)}</title><desc id="{svg_id}-desc">{_esc(description)}</desc>'
         + "".join(body) + "</svg>"
@@ -40,8 +45,8 @@ def _svg(width: float, height: float, title: str, description: str, body: list[s
 
 
 def process_diagram(steps: list[str], title: str, svg_id: str) -> str:
-    """Boxes joined by arrows, wrapping onto rows of at most four steps."""
-    per_row, box_w, box_h, gap_x, gap_y, pad = 4, 150, 58, 40, 34, 10
+    """Boxes joined by arrows, two a row: 352 px wide, the width of a phone's column."""
+    per_row, box_w, box_h, gap_x, gap_y, pad = 2, 148, 58, 36, 34, 10
     rows = (len(steps) + per_row - 1) // per_row
     width = per_row * box_w + (per_row - 1) * gap_x + 2 * pad
     height = rows * box_h + (rows - 1) * gap_y + 2 * pad
@@ -84,34 +89,57 @@ def _year_fraction(date: str) -> float:
     return year + (month - 1) / 12 + (day - 1) / 365
 
 
-def timeline(events: list[TimelineEvent], title: str, svg_id: str) -> str:
-    """One row per group (e.g. product), a dot per event on a shared year axis."""
+def _point(css_class: str, position: str, label: str) -> str:
+    """A focusable point of a chart, named by its value; ``position`` sets where the CSS draws it."""
+    return f'<span class="{css_class}" tabindex="0" role="img" style="{position}" aria-label="{_esc(label)}"></span>'
+
+
+def _chart(css_class: str, title: str, chart_id: str, body: list[str], style: str = "") -> str:
+    """A chart: a group named by its title, which it shows above its body."""
+    style = f' style="{style}"' if style else ""
+    return (f'<div class="kb-chart {css_class}" role="group" aria-labelledby="{chart_id}-title"{style}>'
+            f'<p class="kb-chart-title" id="{chart_id}-title">{_esc(title)}</p>' + "".join(body) + "</div>")
+
+
+# Points of a timeline row closer than this share of the axis go in separate lanes, one under the other, so
+# that each can be tapped: 26 px on a phone's axis of about 330 px.
+_LANE_GAP = 0.08
+
+
+def _lanes(positions: list[float]) -> list[int]:
+    """For points along a row, in order, each one's lane: the first lane whose last point is far enough behind."""
+    lane_ends: list[float] = []
+    lanes = []
+    for position in positions:
+        lane = next((n for n, end in enumerate(lane_ends) if position - end >= _LANE_GAP), len(lane_ends))
+        lane_ends[lane:lane + 1] = [position]
+        lanes.append(lane)
+    return lanes
+
+
+def timeline(events: list[TimelineEvent], title: str, chart_id: str) -> str:
+    """One row per group (e.g. product), a dot per event on a shared year axis; each dot shows its date and
+    event on tap, focus or hover."""
     if not events:
         return ""
-    groups = list(dict.fromkeys(e.group for e in sorted(events, key=lambda e: e.date)))
-    first = int(min(_year_fraction(e.date) for e in events))
+    ordered = sorted(events, key=lambda e: e.date)
+    first = int(_year_fraction(ordered[0].date))
     last = int(max(_year_fraction(e.date) for e in events)) + 1
-    label_w, row_h, top, right = 220, 34, 30, 20
-    plot_w = max(420, (last - first) * 70)
-    width, height = label_w + plot_w + right, top + row_h * len(groups) + 10
 
-    def x_of(value: float) -> float:
-        return label_w + (value - first) / (last - first) * plot_w
+    def along(date: str) -> float:
+        return (_year_fraction(date) - first) / (last - first)
 
-    body = []
-    for year in range(first, last + 1):
-        x = x_of(year)
-        body.append(f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - 6}" class="kb-grid"/>')
-        body.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle" class="kb-axis">{year}</text>')
-    for row, group in enumerate(groups):
-        y = top + row * row_h + row_h / 2
-        body.append(f'<text x="{label_w - 10}" y="{y + 4:.0f}" text-anchor="end" class="kb-label">{_esc(group)}</text>')
-        body.append(f'<line x1="{label_w}" y1="{y:.0f}" x2="{label_w + plot_w}" y2="{y:.0f}" class="kb-row"/>')
-        for event in (e for e in events if e.group == group):
-            body.append(f'<circle cx="{x_of(_year_fraction(event.date)):.1f}" cy="{y:.0f}" r="6" class="kb-dot">'
-                        f"<title>{_esc(event.date)}: {_esc(event.label)}</title></circle>")
-    description = "; ".join(f"{e.group}: {e.label} on {e.date}" for e in sorted(events, key=lambda e: e.date))
-    return _svg(width, height, title, description, body, svg_id)
+    years = "".join(f'<span style="--at: {(year - first) / (last - first):.1%}">{year}</span>'
+                    for year in range(first, last + 1))
+    body = [f'<div class="kb-axis" aria-hidden="true">{years}</div>']
+    for group in dict.fromkeys(e.group for e in ordered):
+        row = [e for e in ordered if e.group == group]
+        lanes = _lanes([along(e.date) for e in row])
+        points = "".join(_point("kb-point", f"--at: {along(e.date):.1%}; --lane: {lane}", f"{e.date}: {e.label}")
+                         for e, lane in zip(row, lanes, strict=True))
+        body.append(f'<div class="kb-track"><span class="kb-track-label">{_esc(group)}</span>'
+                    f'<span class="kb-track-line" style="--lanes: {max(lanes) + 1}">{points}</span></div>')
+    return _chart("kb-timeline", title, chart_id, body, f"--years: {last - first}")
 
 
 @dataclass(frozen=True)
@@ -122,37 +150,19 @@ class Bar:
     label: str
 
 
-def bar_chart(bars: list[Bar], series: list[str], title: str, svg_id: str, unit: str = "%") -> str:
-    """Grouped horizontal bars, one group per product, one bar per series; values drawn on 0-100."""
+def bar_chart(bars: list[Bar], series: list[str], title: str, chart_id: str, unit: str = "%") -> str:
+    """Horizontal bars on 0-100, grouped by product, one bar per series, each with its value; a tap, focus or
+    hover shows the bar's whole label (e.g. with its n)."""
     if not bars:
         return ""
-    groups = list(dict.fromkeys(b.group for b in bars))
-    label_w, bar_h, group_gap, plot_w, top = 220, 16, 14, 420, 40
-    group_h = bar_h * len(series) + group_gap
-    height = top + group_h * len(groups) + 10
-    width = label_w + plot_w + 80
-    body = []
-    for index, name in enumerate(series):
-        x = label_w + index * 170
-        body.append(f'<rect x="{x}" y="6" width="12" height="12" class="kb-series-{index}"/>')
-        body.append(f'<text x="{x + 18}" y="16" class="kb-label">{_esc(name)}</text>')
-    for tick in range(0, 101, 25):
-        x = label_w + tick / 100 * plot_w
-        body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}" class="kb-grid"/>')
-        body.append(f'<text x="{x:.1f}" y="{top - 9}" text-anchor="middle" class="kb-axis">{tick}{unit}</text>')
-    for row, group in enumerate(groups):
-        y0 = top + row * group_h
-        body.append(f'<text x="{label_w - 10}" y="{y0 + bar_h * len(series) / 2 + 4:.0f}" text-anchor="end" '
-                    f'class="kb-label">{_esc(group)}</text>')
+    legend = "".join(f'<span class="kb-key kb-series-{index}">{_esc(name)}</span>' for index, name in enumerate(series))
+    body = [f'<p class="kb-legend">{legend}</p>']
+    for group in dict.fromkeys(b.group for b in bars):
+        shown = []
         for index, name in enumerate(series):
             bar = next((b for b in bars if b.group == group and b.series == name), None)
-            if bar is None:
-                continue
-            y = y0 + index * bar_h
-            w = max(1.0, min(bar.value, 100) / 100 * plot_w)
-            body.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 3}" class="kb-series-{index}">'
-                        f"<title>{_esc(bar.label)}</title></rect>")
-            body.append(f'<text x="{label_w + w + 5:.1f}" y="{y + bar_h - 5}" class="kb-value">'
-                        f"{bar.value:g}{unit}</text>")
-    description = "; ".join(f"{b.group}, {b.series}: {b.label}" for b in bars)
-    return _svg(width, height, title, description, body, svg_id)
+            if bar is not None:
+                style = f"--value: {max(0.5, min(bar.value, 100)):g}%; --shown: '{bar.value:g}{unit}'"
+                shown.append(_point(f"kb-bar kb-series-{index}", style, bar.label))
+        body.append(f'<div class="kb-bar-group"><span class="kb-bar-label">{_esc(group)}</span>{"".join(shown)}</div>')
+    return _chart("kb-bars", title, chart_id, body)

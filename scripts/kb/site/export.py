@@ -1,8 +1,9 @@
 """Export stage: the open-data files published with the site, under a versioned path (``api/v1/``).
 
 One JSON file per entity type and one per entity (exactly the fields of the YAML, so they validate
-against the published schemas), the bibliography and glossary, the JSON Schemas themselves, CSV copies
-of the comparison tables, and a checksum list. Output is deterministic: same data, same bytes.
+against the published schemas), the bibliography (also as CSL-JSON and RIS, for reference managers) and
+glossary, the JSON Schemas themselves, CSV copies of the comparison tables, and a checksum list. Output is
+deterministic: same data, same bytes.
 """
 
 from __future__ import annotations
@@ -13,10 +14,17 @@ import io
 import json
 from typing import Any
 
-from kb.model import KnowledgeBase
-from kb.site.compare import Comparison, compare_products, compare_therapies
+from kb.model import Entity, KnowledgeBase
+from kb.site.bibliography import csl_json, ris
+from kb.site.compare import Comparison, compare_products, compare_therapies, compare_trials
 
 API = "api/v1"
+FEED = "feed.xml"  # the Atom feed of changes, at the site's root (see kb.site.feed)
+
+
+def entity_data_path(entity: Entity) -> str:
+    """Where an entity's own JSON file is in the site: ``api/v1/<type folder>/<id>.json``."""
+    return f"{API}/{entity.type.plural}/{entity.id}.json"
 
 
 def _json(value: Any) -> bytes:
@@ -30,7 +38,8 @@ def _csv(comparison: Comparison) -> bytes:
     writer.writerow(["id", *comparison.columns.values(), "sources"])
     for entity, cells in comparison.rows:
         sources = sorted({s for cell in cells.values() for s in cell.sources})
-        writer.writerow([entity.id, *(cell.text for cell in cells.values()), " ".join(sources)])
+        texts = (f"{cell.text} ({cell.note})" if cell.note else cell.text for cell in cells.values())
+        writer.writerow([entity.id, *texts, " ".join(sources)])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -66,14 +75,17 @@ class Exporter:
             files[f"{API}/{entity_type.plural}.json"] = _json_with_items({
                 "version": version, "type": entity_type.name, "schema": f"schema/{entity_type.schema_file}"}, items)
             for entity in entities:
-                files[f"{API}/{entity_type.plural}/{entity.id}.json"] = items[entity.id]
+                files[entity_data_path(entity)] = items[entity.id]
         self._encoded = encoded  # what this export used: nothing else is kept
         files[f"{API}/sources.json"] = _json({s.id: s.data for s in kb.sources.values()})
+        files[f"{API}/sources.csl.json"] = csl_json(kb)
+        files[f"{API}/sources.ris"] = ris(kb)
         files[f"{API}/glossary.json"] = _json(kb.glossary)
         for name, schema in sorted(kb.schemas.raw.items()):
             files[f"{API}/schema/{name}"] = _json({k: v for k, v in schema.items() if k != "$id"})
         files[f"{API}/compare-products.csv"] = _csv(compare_products(kb))
         files[f"{API}/compare-therapies.csv"] = _csv(compare_therapies(kb))
+        files[f"{API}/compare-trials.csv"] = _csv(compare_trials(kb))
         files[f"{API}/index.json"] = _json({"version": version, "released": released,
                                             "files": sorted(p.removeprefix(f"{API}/") for p in files)})
         checksums = "".join(f"{hashlib.sha256(content).hexdigest()}  {path.removeprefix(API + '/')}\n"

@@ -9,6 +9,9 @@ final URL relative to the page it is on.
 from __future__ import annotations
 
 import posixpath
+import re
+
+_LINK_TO_ANOTHER_SITE = re.compile(r'<a href="(?=https?://)')
 
 
 def page_url(page_path: str) -> str:
@@ -29,3 +32,10 @@ def relative_url(from_page: str, to_page: str) -> str:
     here, there = page_url(from_page), page_url(to_page)
     link = posixpath.relpath(there or ".", here or ".")
     return "./" if link == "." else link + "/"
+
+
+def mark_external_links(page_html: str) -> str:
+    """Each link to another site marked ``class="kb-external"``: printed, it shows its address. (Links within
+    the site print as text; instant navigation makes their addresses absolute too, so the address alone
+    cannot tell them apart.)"""
+    return _LINK_TO_ANOTHER_SITE.sub('<a class="kb-external" href="', page_html)

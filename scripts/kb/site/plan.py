@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.data.schemas import EntityType
 from kb.model import Entity, KnowledgeBase
-from kb.site.compare import compare_products, compare_therapies
+from kb.site.compare import (
+    Comparison,
+    compare_products,
+    compare_therapies,
+    compare_trials,
+    context_products,
+    leukemia_approval_events,
+)
 from kb.site.export import data_version, export_files
+from kb.site.facets import filters_for
 from kb.site.render import render_page
 
 # Pages built from all the data: page path -> template. The bibliography is one of them, cut into pages.
 COLLECTION_PAGES = {
     "compare/therapies.md": "compare/therapies.md.j2",
     "compare/products.md": "compare/products.md.j2",
+    "compare/trials.md": "compare/trials.md.j2",
     "reference/sources.md": "reference/sources.md.j2",
     "reference/glossary.md": "reference/glossary.md.j2",
     "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
@@ -31,6 +42,14 @@ COLLECTION_PAGES = {
     "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
 }
 BIBLIOGRAPHY = "reference/sources.md"
+# The comparison pages: page path -> (what its rows are, plural; the comparison; what else its page shows).
+COMPARISONS: dict[str, tuple[str, Callable[[KnowledgeBase], Comparison], Callable[[KnowledgeBase], dict[str, Any]]]] = {
+    "compare/therapies.md": ("therapies", compare_therapies, lambda kb: {}),
+    "compare/products.md": ("products", compare_products,
+                            lambda kb: {"context_products": context_products(kb),
+                                        "approvals": leukemia_approval_events(kb)}),
+    "compare/trials.md": ("trials", compare_trials, lambda kb: {}),
+}
 # Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
 # lists are slow to load on a phone and hard to scan. Search and the type filters find any single entry.
 ENTRIES_PER_PAGE = 100
@@ -65,6 +84,11 @@ class PlannedPage:
     entity: Entity | None = None
     edit_path: str | None = None  # the data file behind the page, for "edit this page"
     in_nav: bool = False  # listed in the navigation (entity pages and next pages of a list are not)
+    # A page outside the navigation is shown under the listed page that leads to it (its type's index, its
+    # list's first page), and an entity page between the entities before and after it in its type's order.
+    shown_under: str | None = None
+    previous: str | None = None
+    next: str | None = None
 
     def render(self, knowledge_base: KnowledgeBase) -> str:
         return render_page(knowledge_base, self.path, self.templates, self.context)
@@ -89,22 +113,37 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
     """Every generated page, in reading order: each type's index and entity pages, then the collection pages."""
     pages: list[PlannedPage] = []
     for entity_type in knowledge_base.types:
-        entities = knowledge_base.of_type(entity_type.name)
-        for path, listed, pagination in list_pages(f"{entity_type.plural}/index.md", entities):
-            pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
-                                     {"entity_type": entity_type, "entities": listed, "pagination": pagination},
-                                     in_nav=pagination.number == 1))
-        pages += [PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
-                              {"entity": entity, "d": entity.data}, entity, entity.source_path) for entity in entities]
+        pages += _type_pages(knowledge_base, entity_type)
     shared = _collection_context(knowledge_base, exported)
     for path, template in COLLECTION_PAGES.items():
         if path == BIBLIOGRAPHY:
             pages += [PlannedPage(page_path, [template], {**shared, "source_ids": ids, "pagination": pagination},
-                                  in_nav=pagination.number == 1)
+                                  in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else path)
                       for page_path, ids, pagination in list_pages(path, sorted(knowledge_base.sources))]
         else:
             pages.append(PlannedPage(path, [template], {**shared, **_own_context(path, knowledge_base, exported)},
                                      in_nav=True))
+    return pages
+
+
+def _type_pages(knowledge_base: KnowledgeBase, entity_type: EntityType) -> list[PlannedPage]:
+    """A type's index (cut into pages, each with its filters), then its entities' pages, each between the one
+    before and after it."""
+    entities = knowledge_base.of_type(entity_type.name)
+    index = f"{entity_type.plural}/index.md"
+    pages = []
+    for path, listed, pagination in list_pages(index, entities):
+        filters = filters_for(knowledge_base, listed, entity_type.plural, f"kb-list-{entity_type.plural}",
+                              paginated=len(pagination.paths) > 1)
+        pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
+                                 {"entity_type": entity_type, "entities": listed, "pagination": pagination,
+                                  "filters": filters},
+                                 in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else index))
+    paths = [None, *(entity.page_path for entity in entities), None]
+    for number, entity in enumerate(entities, start=1):
+        pages.append(PlannedPage(entity.page_path, [f"{entity_type.name}/page.md.j2"],
+                                 {"entity": entity, "d": entity.data}, entity, entity.source_path,
+                                 shown_under=index, previous=paths[number - 1], next=paths[number + 1]))
     return pages
 
 
@@ -116,10 +155,11 @@ def _collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes
 
 def _own_context(path: str, knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
     """What only one collection page needs."""
-    if path == "compare/products.md":
-        return {"products": compare_products(knowledge_base)}
-    if path == "compare/therapies.md":
-        return {"therapies": compare_therapies(knowledge_base)}
+    if path in COMPARISONS:
+        noun, compare, extra = COMPARISONS[path]
+        comparison = compare(knowledge_base)
+        filters = filters_for(knowledge_base, [entity for entity, _ in comparison.rows], noun, f"kb-compare-{noun}")
+        return {noun: comparison, "filters": filters, **extra(knowledge_base)}
     if path == "reference/downloads.md":
         return {"exported": sorted(exported), "sizes": {p: len(content) for p, content in exported.items()},
                 "checksums": {p: hashlib.sha256(content).hexdigest() for p, content in exported.items()}}

@@ -26,8 +26,11 @@ from kb.data.markup import CITATION, ENTITY_PREFIX, escape_html, link_labels_onl
 from kb.model import Entity, KnowledgeBase
 from kb.site import diagrams
 from kb.site.abbreviations import term_anchor
-from kb.site.figures import format_figure_value, format_number
+from kb.site.compare import first_approval
+from kb.site.export import FEED, entity_data_path
+from kb.site.figures import figure_anchors, format_figure_value, format_number
 from kb.site.links import page_url, relative_path, relative_url
+from kb.site.search_index import GATHERING_PAGE_BOOST
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -47,6 +50,7 @@ def plain(value: Any) -> str:
 
 
 def _escape_outside_links(text: str) -> str:
+    """Escaped so that Python-Markdown reads every bracket (and backslash) as itself, never as a link."""
     # A backslash is escaped first: left alone, one before a bracket would cancel the bracket's escape.
     return escape_html(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
@@ -90,6 +94,11 @@ class PageContext:
     def md_path(self, target: Target) -> str:
         """The path of another page relative to this one, for a Markdown link."""
         return relative_path(self.page_path, self._path(target))
+
+    def md_file(self, path: str) -> str:
+        """The path of any file of the site (``api/v1/sources.ris``, ``feed.xml``) relative to this page, for a
+        Markdown link."""
+        return relative_path(self.page_path, path)
 
     def a(self, target: Target, text: str | None = None) -> str:
         """An HTML link to an entity (named by its name unless ``text`` is given) or a page."""
@@ -179,15 +188,17 @@ class PageContext:
             anchor = f"fnref:{source_id}" if uses == 1 else f"fnref{uses}:{source_id}"
             marks.append((number, f'<a class="footnote-ref" id="{anchor}" href="#fn:{source_id}">{number}</a>'))
         # One <sup> per group, commas between (3,4,5 rather than 345), in increasing order as the list below is.
-        return f'<sup class="kb-cite">{",".join(mark for _, mark in sorted(marks))}</sup>' if marks else ""
+        # Search leaves it out (data-search-exclude, Material's own marker): its numbers mean nothing in a result.
+        group = ",".join(mark for _, mark in sorted(marks))
+        return f'<sup class="kb-cite" data-search-exclude>{group}</sup>' if marks else ""
 
     def footnotes(self) -> str:
         """The numbered list of every source this page cited, as an HTML block."""
         if not self.cited:
             return ""
         items = "\n".join(
-            f'<li id="fn:{source_id}"><p>{self.source(source_id)} <a class="footnote-backref" '
-            f'href="#fnref:{source_id}" title="Back to the first citation">&#8617;&#xFE0E;</a></p></li>'
+            f'<li id="fn:{source_id}">{self.source(source_id)} <a class="footnote-backref" '
+            f'href="#fnref:{source_id}" title="Back to the first citation">&#8617;&#xFE0E;</a></li>'
             for source_id in self.cited)
         return f'<div class="footnote">\n<hr>\n<ol>\n{items}\n</ol>\n</div>\n'
 
@@ -227,12 +238,39 @@ def front_matter(**fields: Any) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
-def description_of(entity: Entity) -> str:
-    """A plain one-line description for search engines and link previews."""
-    text = link_labels_only(entity.data.get("plain_summary", entity.name))
+# The end of a sentence: a full stop, question or exclamation mark (and any closing quote or bracket), then
+# a space and a capital or digit; not after a single letter or a common abbreviation (e.g., vs., Dr.).
+_SENTENCE_END = re.compile(r"""[.!?]["'’”)\]]*\s+(?=["'‘“(\[]?[A-Z0-9])""")
+_NOT_AN_END = re.compile(r"(?:\b[A-Za-z]|\be\.g|\bi\.e|\bvs|\bapprox|\bDr|\bSt|\bNo|\bFig|\bal|\bca)\.$")
+
+
+def plain_text(markdown_text: str) -> str:
+    """Data Markdown as plain text: link labels kept, citations dropped, emphasis marks removed."""
+    text = link_labels_only(markdown_text)
     text = CITATION.sub("", text) if "[@" in text else text
-    text = " ".join(text.replace("*", "").replace("_", "").replace("`", "").split())
-    return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
+    return " ".join(text.replace("*", "").replace("_", "").replace("`", "").split())
+
+
+def whole_sentences(text: str, limit: int) -> str:
+    """As many whole sentences from the start of ``text`` as fit in ``limit`` characters, and always the first:
+    never cut in the middle of a sentence."""
+    if len(text) <= limit:
+        return text
+    cut = None
+    for match in _SENTENCE_END.finditer(text):
+        if _NOT_AN_END.search(text[:match.start() + 1]):
+            continue
+        stop = match.start() + len(match.group(0).rstrip())
+        if cut is not None and stop > limit:
+            break
+        cut = stop
+    return text[:cut] if cut else text
+
+
+def description_of(entity: Entity, limit: int = 200) -> str:
+    """A plain description for search engines, link previews and lists: the plain-language summary's first
+    whole sentences (as many as fit in ``limit`` characters, the first one always)."""
+    return whole_sentences(plain_text(entity.data.get("plain_summary", entity.name)), limit)
 
 
 @cache
@@ -242,9 +280,12 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, auto_reload=False)
-    env.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize, number=format_number)
+    env.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize, number=format_number,
+                       with_anchors=lambda figures: list(zip(figures, figure_anchors(figures), strict=True)))
     env.globals.update(front_matter=front_matter, description_of=description_of, diagrams=diagrams,
-                       term_anchor=term_anchor, page_url=page_url)
+                       term_anchor=term_anchor, page_url=page_url, first_approval=first_approval,
+                       data_path=entity_data_path, feed_path=FEED,
+                       gathering_page_search={"boost": GATHERING_PAGE_BOOST})
     return env
 
 

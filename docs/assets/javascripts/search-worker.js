@@ -1,0 +1,249 @@
+/*
+ * Search worker: Material for MkDocs' own search worker, given the lunr index that the site build wrote
+ * (search/, see scripts/kb/site/search_index.py) instead of building one in the browser.
+ *
+ * Why: Material's worker builds a lunr index from the text of every page on every page load, which takes
+ * seconds on a large site before the first result can show. Everything else stays Material's and lunr's:
+ * query parsing, matching, scoring, ranking boosts, per-section results, snippets, highlighting, keys.
+ * This file
+ *   1. loads the vocabulary and the sections' titles, and hands the sections to Material's worker;
+ *   2. makes lunr's Builder, which Material's worker calls to index each section, return a lunr.Index over
+ *      that vocabulary, whose postings are read from shards (search/postings/) as queries need them;
+ *   3. gives the top results their text (search/texts/) and tells Material's highlighter where the matched
+ *      words are (Material's own tokenizer finds them);
+ *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
+ *      misspelling-tolerant clause for long words.
+ * A search that finds shards missing is answered again once they are in: Material's worker answers at once
+ * (lunr is synchronous), so its answer is held back while the missing shards are fetched, all together.
+ * main.html points Material at this file and passes the address of Material's worker as ?material=.
+ */
+"use strict"
+
+const SETUP = 0                 /* Material's message types (integrations/search/worker/message) */
+const QUERY = 2
+const RESULT = 3
+const HIGHLIGHTED = 16          /* top results given their text and highlighting (Material shows ten pages) */
+
+const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
+let index = null                /* the lunr.Index over the prebuilt vocabulary, once loaded */
+let sections = []               /* Material's search documents; index refs are positions in this list */
+let textShards = []             /* where each shard of section texts starts */
+const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
+let postingsVersion = 0         /* grows as postings come in: a search's results hold while it stays */
+
+/* Load the vocabulary and the sections at once, while the page sets up (runs after lunr is imported). */
+const prebuilt = fetch(new URL("search/prebuilt_index.json", site))
+  .then(response => response.json())
+  .then(data => {
+    index = shardedIndex(data)
+    sections = data.sections.map(([page, anchor, title]) =>
+      ({ location: data.pages[page] + anchor, title, text: "" }))
+    textShards = data.textShards
+  })
+
+/* Hold Material's setup message until the prebuilt index is in, then hand it on with the sections. Hand on
+   only the last of the queries that arrive while a search runs (a reader typing fast sends one per key),
+   rewritten. Registered before Material's worker is imported, so it sees every message first. */
+let latestQuery = null
+addEventListener("message", event => {
+  const message = event.data
+  if (message.type === QUERY && !message.rewritten) {
+    event.stopImmediatePropagation()
+    if (latestQuery === null)
+      setTimeout(() => {                        /* after the queries already queued behind this one */
+        const query = withQueryRules(latestQuery)
+        latestQuery = null
+        searchFor(query)
+      })
+    latestQuery = message.data
+  } else if (message.type === SETUP && !message.handedOn) {
+    event.stopImmediatePropagation()
+    prebuilt.then(() => {
+      const setup = { ...message, handedOn: true, data: { ...message.data, docs: sections } }
+      dispatchEvent(new MessageEvent("message", { data: setup }))
+    }, error => console.warn("Search index not loaded:", error))
+  }
+})
+
+importScripts(new URL(self.location.href).searchParams.get("material"))
+
+/* Hand a query to Material's worker. Its answer goes out as it comes unless the search found shards
+   missing: then it is held back, they are fetched together, and the query is handed on again (unless a newer
+   one is on its way); after three rounds it goes out as it is, whatever is missing. */
+let asked = null                /* the query Material's worker is answering */
+let rounds = 0                  /* how often it was handed on for missing shards */
+function searchFor(query, again = false) {
+  rounds = again ? rounds + 1 : 0
+  asked = query
+  dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data: query, rewritten: true } }))
+}
+const post = self.postMessage.bind(self)
+self.postMessage = message => {
+  if (message.type !== RESULT)
+    return post(message)
+  if (missing.size === 0 || rounds >= 3) {
+    missing.clear()
+    return post(message)
+  }
+  const shards = [...missing]
+  const held = asked
+  missing.clear()
+  Promise.all(shards.map(([path, take]) => fetch(new URL(`search/${path}`, site))
+    .then(response => response.json())
+    .then(take)))
+    .then(() => {
+      if (latestQuery === null && asked === held)
+        searchFor(held, true)
+    }, () => post(message))                        /* a shard did not load: answer with what there is */
+}
+
+/* The shard holding item `position`, given where each shard starts. */
+function shardOf(starts, position) {
+  let shard = 0
+  while (shard + 1 < starts.length && starts[shard + 1] <= position)
+    shard++
+  return shard
+}
+
+/* A lunr.Index whose invertedIndex and fieldVectors fill in from postings shards. A term's postings come as
+   flat (field, section, score) triples; lunr keeps them as {field: {section: {}}}, and the scores make the
+   field vectors, of which lunr only ever reads the entries of the terms a query matched. A term whose shard
+   is not in yet has no postings, and its shard is noted as missing. */
+function shardedIndex(data) {
+  const number = new Map(data.terms.map((term, position) => [term, position]))
+  const invertedIndex = {}
+  const weights = new Map()     /* "field/section" -> [term number, score, ...] */
+  const vectors = new Map()     /* "field/section" -> lunr.Vector of those weights, until more come */
+  const takePostings = shard => postings => postings.forEach((triples, offset) => {
+    const position = data.termShards[shard] + offset
+    const posting = { _index: position }
+    data.fields.forEach(field => posting[field] = {})
+    for (let i = 0; i < triples.length; i += 3) {
+      const [field, ref, score] = [data.fields[triples[i]], triples[i + 1], triples[i + 2]]
+      posting[field][ref] = {}
+      const key = `${field}/${ref}`
+      if (!weights.has(key))
+        weights.set(key, [])
+      weights.get(key).push(position, score)
+      vectors.delete(key)
+    }
+    invertedIndex[data.terms[position]] = posting
+    postingsVersion++
+  })
+  const postingsOf = term => {
+    const position = number.get(term)
+    const shard = shardOf(data.termShards, position)
+    missing.set(`postings/${shard}.json`, takePostings(shard))
+    const none = { _index: position }
+    data.fields.forEach(field => none[field] = {})
+    return none
+  }
+  const vectorOf = key => {
+    if (!vectors.has(key))
+      vectors.set(key, new lunr.Vector(sorted(weights.get(key) || [])))
+    return vectors.get(key)
+  }
+  const tokenSet = new lunr.TokenSet.Builder()
+  data.terms.forEach(term => tokenSet.insert(term))
+  tokenSet.finish()
+  return new lunr.Index({
+    invertedIndex: new Proxy(invertedIndex, { get: (known, term) => known[term] || postingsOf(term) }),
+    fieldVectors: new Proxy({}, { get: (_, key) => vectorOf(key) }),
+    tokenSet: tokenSet.root,
+    fields: data.fields,
+    pipeline: new lunr.Pipeline()
+  })
+}
+
+/* [term number, score, ...] in order of term number, as lunr.Vector needs it. */
+function sorted(pairs) {
+  const order = [...Array(pairs.length / 2).keys()].sort((a, b) => pairs[2 * a] - pairs[2 * b])
+  return order.flatMap(i => [pairs[2 * i], pairs[2 * i + 1]])
+}
+
+/* Material's worker indexes each section with builder.add() and then calls builder.build(): with a prebuilt
+   index there is nothing to add, and build() returns that index, remembering the builder's field extractors
+   and tokenizer for highlighting. */
+lunr.Builder.prototype.add = function () {}
+lunr.Builder.prototype.build = function () {
+  const builder = this
+  lunr.QueryLexer.termSeparator = lunr.tokenizer.separator   /* Material's separator: no split at "-" */
+  const { search, query } = index
+  let searching = false
+  let last = { text: null, version: -1, results: [] }   /* lunr's last answer, asked again once texts are in */
+  index.search = function (text) {
+    searching = true
+    try {
+      if (last.text !== text || last.version !== postingsVersion)
+        last = { text, version: postingsVersion, results: search.call(this, text) }
+      return last.results.map((result, rank) => {
+        const position = Number(result.ref)
+        const section = sections[position]
+        addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED && hasText(position))
+        return { ...result, ref: section.location }
+      })
+    } finally {
+      searching = false
+    }
+  }
+  /* Material's suggestion for the last word is a query of its own (titles starting with each word): none
+     for a word of one or two letters, which starts nearly every title word and would load most postings. */
+  index.query = function (build) {
+    if (!searching) {
+      const probe = new lunr.Query(this.fields)
+      build.call(probe, probe)
+      if (probe.clauses.some(clause => clause.term.length < 3))
+        return []
+    }
+    return query.call(this, build)
+  }
+  return index
+}
+
+/* Whether the text of section `position` is in; if not, its shard is noted as missing. */
+const textsLoaded = new Set()
+function hasText(position) {
+  const shard = shardOf(textShards, position)
+  if (!textsLoaded.has(shard))
+    missing.set(`texts/${shard}.json`, texts => {
+      texts.forEach((text, offset) => sections[textShards[shard] + offset].text = text)
+      textsLoaded.add(shard)
+    })
+  return textsLoaded.has(shard)
+}
+
+/* For each field Material highlights (title, text): where each matched term occurs, as Material's tokenizer
+   numbers the words (it also records the section's word table that the highlighter reads); nowhere, for a
+   result below the top ones, which Material then shows unhighlighted. A word matches a term that is the word
+   itself or one of its hyphenated parts, as the index holds it. */
+const tokenized = new Map()
+function addPositions(builder, section, metadata, highlighted) {
+  for (const field of ["title", "text"]) {
+    const key = `${section.location}:${field}`
+    if (highlighted && !tokenized.has(key))
+      tokenized.set(key, builder.tokenizer(builder._fields[field].extractor(section)))
+    const tokens = highlighted ? tokenized.get(key) : []
+    for (const [term, fields] of Object.entries(metadata))
+      if (fields[field])
+        fields[field].position = tokens
+          .filter(token => token.str === term || token.str.split("-").includes(term))
+          .map(token => token.metadata.position)
+  }
+}
+
+/* The query as Material's worker should search it. A plain word of one or two letters (CR, NK), or a number
+   (2017, 00042), is matched whole: Material would match every word it starts. A plain word of six letters or
+   more also matches words a few edits away (one up to eight letters, two up to eleven, three beyond), so
+   tisagenleucel still finds tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy
+   clause. */
+function withQueryRules(query) {
+  const fuzzy = []
+  const words = query.split(/(\s+)/).map(word => {
+    if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word))
+      return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
+    if (/^[a-z]{6,}$/i.test(word))
+      fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
+    return word
+  })
+  return [...words, ...fuzzy.map(clause => ` ${clause}`)].join("")
+}

@@ -1,0 +1,251 @@
+"""The product comparison compares leukemia indications only: which products are in it, which approval and
+which response figure each cell shows, with the metric named and the figure's provenance said."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from kb.model import load_knowledge_base
+from kb.site.compare import compare_products, compare_trials, context_products, leukemia_approval_events
+from kb.site.export import export_files
+
+from tests.conftest import write
+
+LYMPHOMA_ONLY = """# yaml-language-server: $schema=../schema/product.schema.json
+name: axicabtagene ciloleucel
+brand: Yescarta
+therapy: car-t
+status: approved
+target: CD19
+summary: A CD19 CAR-T product for lymphoma.
+plain_summary: A medicine for a lymph node cancer.
+approvals:
+  - regulator: FDA
+    action: approval
+    date: '2017-10-18'
+    indication: Large B-cell lymphoma
+    sources: [label-page]
+figures:
+  - measure: Objective response in lymphoma
+    metric: overall-response
+    category: efficacy
+    value: 82
+    unit: '%'
+    population: Adults with large B-cell lymphoma
+    n: 101
+    as_of: '2017'
+    evidence_level: single-arm-trial
+    sources: [maude-2018-nejm]
+sources: [label-page]
+last_reviewed: '2026-01-15'
+reviewed_by: Test team
+"""
+
+# Lymphoma first (2020), leukemia later (2021): the comparison shows the leukemia approval; a lymphoma figure
+# of the pivotal trial's paper must not be taken for the leukemia response.
+LYMPHOMA_THEN_LEUKEMIA = """# yaml-language-server: $schema=../schema/product.schema.json
+name: brexucabtagene autoleucel
+brand: Tecartus
+therapy: car-t
+status: approved
+target: CD19
+summary: A CD19 CAR-T product.
+plain_summary: A medicine for two blood cancers.
+indications:
+  - disease: b-all
+    description: Adults with relapsed or refractory B-ALL
+    sources: [label-page]
+approvals:
+  - regulator: FDA
+    action: accelerated approval
+    date: '2020-07-24'
+    indication: Mantle cell lymphoma
+    sources: [label-page]
+  - regulator: FDA
+    action: label expansion
+    date: '2021-10-01'
+    indication: Adults with relapsed or refractory B-ALL
+    disease: b-all
+    sources: [label-page]
+  - regulator: PMDA
+    action: approval
+    date: '2022-03'
+    indication: B-ALL
+    disease: b-all
+    sources: [label-page]
+  - regulator: FDA
+    action: withdrawal
+    date: '2019-01'
+    indication: A withdrawn leukemia use, not an approval
+    disease: b-all
+    sources: [label-page]
+figures:
+  - measure: Complete remission, B-ALL, from a news report
+    metric: complete-remission
+    category: efficacy
+    value: 52
+    unit: '%'
+    population: Adults with B-ALL
+    n: 54
+    as_of: '2021'
+    evidence_level: secondary-report
+    disease: b-all
+    sources: [news-report]
+  - measure: Overall response in mantle cell lymphoma (a paper)
+    metric: overall-response
+    category: efficacy
+    value: 93
+    unit: '%'
+    population: Adults with mantle cell lymphoma
+    n: 60
+    as_of: '2020'
+    evidence_level: single-arm-trial
+    sources: [maude-2018-nejm]
+  - measure: Overall complete remission, B-ALL, the pivotal paper
+    metric: overall-remission
+    category: efficacy
+    value: 71
+    unit: '%'
+    population: Adults with B-ALL
+    n: 55
+    as_of: '2021'
+    evidence_level: single-arm-trial
+    disease: b-all
+    sources: [maude-2018-nejm]
+sources: [label-page]
+last_reviewed: '2026-01-15'
+reviewed_by: Test team
+"""
+
+NEWS = """news-report:
+  kind: news
+  citation: A news report of a result.
+  url: https://example.org/news
+"""
+
+
+@pytest.fixture
+def kb(data_root: Path):
+    write(data_root / "products" / "axicabtagene-ciloleucel.yaml", LYMPHOMA_ONLY)
+    write(data_root / "products" / "brexucabtagene-autoleucel.yaml", LYMPHOMA_THEN_LEUKEMIA)
+    sources = data_root / "sources.yaml"
+    sources.write_text(sources.read_text() + NEWS)
+    return load_knowledge_base(data_root)
+
+
+def _row(comparison, product_id):
+    return next(cells for entity, cells in comparison.rows if entity.id == product_id)
+
+
+def test_only_products_with_a_leukemia_indication_are_compared(kb):
+    comparison = compare_products(kb)
+    assert [entity.id for entity, _ in comparison.rows] == ["brexucabtagene-autoleucel", "tisagenlecleucel"]
+    assert [product.id for product in context_products(kb)] == ["axicabtagene-ciloleucel"]
+
+
+def test_the_approval_columns_show_the_first_leukemia_approval_not_the_first_approval(kb):
+    cells = _row(compare_products(kb), "brexucabtagene-autoleucel")
+    assert cells["first_fda_approval"].text == "2021-10-01"  # not the 2020 lymphoma approval, nor the withdrawal
+    assert cells["first_eu_step"].text == "—"
+    assert cells["other_approvals"].text == "PMDA 2022-03"
+
+
+def test_the_approval_timeline_lists_leukemia_approvals_of_compared_products_only(kb):
+    events = [(product.id, approval["date"]) for product, approval in leukemia_approval_events(kb)]
+    assert events == [("tisagenlecleucel", "2017-08-30"), ("brexucabtagene-autoleucel", "2021-10-01"),
+                      ("brexucabtagene-autoleucel", "2022-03")]
+
+
+def test_the_response_names_its_metric_and_comes_from_a_paper_before_a_news_report(kb):
+    cells = _row(compare_products(kb), "brexucabtagene-autoleucel")
+    response = cells["response"]
+    assert response.text.startswith("CR/CRi: 71%")  # overall remission, labelled with the schema's title
+    assert response.note == "From a published paper"
+    assert response.sort_key == 71.0
+
+
+def test_a_lymphoma_figure_is_never_the_leukemia_response(kb):
+    cells = _row(compare_products(kb), "brexucabtagene-autoleucel")
+    assert "93%" not in cells["response"].text and "ORR" not in cells["response"].text
+
+
+def test_the_pivotal_trials_paper_is_named_as_such(kb):
+    response = _row(compare_products(kb), "tisagenlecleucel")["response"]
+    assert response.text.startswith("CR/CRi: 81%")
+    assert response.note == "From the pivotal trial's paper, ELIANA"
+
+
+def _edit_product(data_root: Path, product_id: str, change) -> None:
+    path = data_root / "products" / f"{product_id}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_the_metric_label_follows_the_figure_cr_and_orr_are_told_apart(data_root, kb):
+    def as_cr(data):
+        data["figures"][2]["metric"] = "complete-remission"
+    _edit_product(data_root, "brexucabtagene-autoleucel", as_cr)
+    cells = _row(compare_products(load_knowledge_base(data_root)), "brexucabtagene-autoleucel")
+    assert cells["response"].text.startswith("CR: 71%")  # the paper's CR, before the news report's CR
+
+
+def test_a_response_from_a_secondary_source_says_so(data_root, kb):
+    def without_the_paper(data):
+        del data["figures"][2]
+    _edit_product(data_root, "brexucabtagene-autoleucel", without_the_paper)
+    cells = _row(compare_products(load_knowledge_base(data_root)), "brexucabtagene-autoleucel")
+    assert cells["response"].text.startswith("CR: 52%")
+    assert cells["response"].note == "From a secondary source (news)"
+
+
+def test_the_csv_carries_the_metric_and_the_provenance(kb):
+    rows = list(csv.DictReader(io.StringIO(export_files(kb)["api/v1/compare-products.csv"].decode())))
+    assert [row["id"] for row in rows] == ["brexucabtagene-autoleucel", "tisagenlecleucel"]
+    assert rows[1]["Response"].startswith("CR/CRi: 81%")
+    assert rows[1]["Response"].endswith("(From the pivotal trial's paper, ELIANA)")
+
+
+def test_the_trial_comparison_shows_design_n_response_toxicity_with_its_scale_and_follow_up(kb, data_root):
+    trial = data_root / "trials" / "eliana.yaml"
+    trial.write_text(trial.read_text().replace("summary: The pivotal", """enrollment:
+  enrolled: 97
+  treated: 79
+  sources: [eliana-registry]
+figures:
+  - measure: CRS grade 3 or higher
+    metric: crs-grade-3-plus
+    category: toxicity
+    value: 46
+    unit: '%'
+    population: Infused patients
+    n: 75
+    grading_scale: Penn
+    as_of: '2018'
+    evidence_level: single-arm-trial
+    sources: [maude-2018-nejm]
+  - measure: Overall remission
+    metric: overall-remission
+    category: efficacy
+    value: 81
+    unit: '%'
+    population: Infused patients
+    n: 75
+    follow_up: median 13.1 months
+    as_of: '2018'
+    evidence_level: single-arm-trial
+    sources: [maude-2018-nejm]
+summary: The pivotal"""))
+    comparison = compare_trials(load_knowledge_base(data_root))
+    cells = _row(comparison, "eliana")
+    assert cells["phase"].text == "Phase 2"
+    assert cells["design"].text == "Single-arm multicentre phase 2"
+    assert cells["n"].text == "79 treated of 97 enrolled"
+    assert cells["outcome"].text.startswith("CR/CRi: 81%")
+    assert cells["outcome"].note == "From the trial's paper"
+    assert cells["toxicity"].text == "CRS grade ≥3: 46% (n = 75; Penn)"
+    assert cells["follow_up"].text == "median 13.1 months"

@@ -1,0 +1,227 @@
+"""The search index: how words are indexed, that the scores are lunr's, and that every text field of an entity
+reaches its page's index entries."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kb.data.validate import custom_nodes as _custom_nodes
+from kb.model import load_knowledge_base
+from kb.site.plan import render_site
+from kb.site.search_index import (
+    FIELDS,
+    GATHERING_PAGE_BOOST,
+    index_documents,
+    index_files,
+    one_word_names,
+    page_names,
+    read_sections,
+    shards,
+    spelling_pairs,
+    term_scores,
+    words,
+)
+from lunr.builder import Builder
+
+REPO = Path(__file__).resolve().parent.parent
+SEPARATOR = re.compile(r"""[\s!"#$%&'()+,./:;<=>?@\[\]_`{|}·–—‘’“”…≤≥±×]+""")
+SPELLINGS = spelling_pairs({"leukem": "leukaem", "pediatr": "paediatr"})
+
+
+def test_the_separator_is_the_one_mkdocs_yml_gives_material():
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    written = re.search(r"^\s+separator: '(.*)'$", config, re.MULTILINE).group(1).replace("''", "'")
+    assert written == SEPARATOR.pattern
+
+
+def test_words_are_lower_case_split_at_spaces_and_punctuation_and_html_tags_are_skipped():
+    assert words("<p>CD19-directed CAR (Kymriah), <em>CLL/SLL</em>; 4.5&amp;xy</p>", SEPARATOR) == [
+        "cd19-directed", "cd19", "directed", "car", "kymriah", "cll", "sll", "4", "5", "xy"]
+
+
+@pytest.mark.parametrize(("name", "terms"), [
+    ("tisa-cel", ["tisa-cel", "tisa", "cel"]),
+    ("ZUMA-3", ["zuma-3", "zuma", "3"]),
+    ("CAR-T", ["car-t", "car"]),  # the single letter is no word of its own
+    ("T-ALL", ["t-all", "all"]),  # ALL stays, although lunr counts "all" as a stop word
+    ("19-28z", ["19-28z", "19", "28z"]),
+    ("NCT02435849", ["nct02435849"]),
+])
+def test_a_hyphenated_name_is_indexed_whole_and_in_parts(name: str, terms: list[str]):
+    assert words(name, SEPARATOR) == terms
+
+
+def test_stop_words_and_single_letters_are_left_out_but_digits_stay():
+    assert words("The cells of a patient's 2 arms", SEPARATOR) == ["cells", "patient", "2", "arms"]
+
+
+def test_a_word_is_indexed_in_both_spellings_either_way():
+    assert words("leukemia", SEPARATOR, SPELLINGS) == ["leukemia", "leukaemia"]
+    assert words("Paediatrician", SEPARATOR, SPELLINGS) == ["paediatrician", "pediatrician"]
+    assert words("lymphoma", SEPARATOR, SPELLINGS) == ["lymphoma"]
+
+
+def test_an_identity_holds_each_name_of_one_word_whole_in_both_spellings_and_once():
+    names = ["tisagenlecleucel", "Kymriah", "tisa-cel", "CIBMTR tisagenlecleucel registry", "Leukemia",
+             "Kymriah", "CLL/SLL"]
+    assert one_word_names(names, SEPARATOR, SPELLINGS) == ["tisagenlecleucel", "kymriah", "tisa-cel", "leukemia",
+                                                           "leukaemia"]
+
+
+def test_scores_are_those_of_the_lunr_package_builder_with_field_and_document_boosts():
+    documents = [{"title": ["car-t", "car"], "text": ["cells", "car", "cells", "fever"], "names": ["kymriah"],
+                  "identity": ["kymriah"]},
+                 {"title": ["fever"], "text": ["cells", "tocilizumab"]},
+                 {"title": ["glossary"], "text": ["car", "car", "car"], "names": ["car"]}]
+    boosts = [1.0, 1.0, GATHERING_PAGE_BOOST]
+    builder = Builder()
+    builder.ref("id")
+    for field, boost in FIELDS.items():
+        builder.field(field, boost)
+    builder.b(0)
+    for number, document in enumerate(documents):
+        builder.add({"id": number, **{field: document.get(field, []) for field in FIELDS}}, {"boost": boosts[number]})
+    serialised = builder.build().serialize()
+    term_of = {posting["_index"]: term for term, posting in serialised["invertedIndex"]}
+    expected = set()
+    for field_ref, elements in serialised["fieldVectors"]:
+        field, ref = field_ref.split("/")
+        for position in range(0, len(elements), 2):
+            expected.add((term_of[elements[position]], list(FIELDS).index(field), int(ref), elements[position + 1]))
+    ours = {(term, *posting) for term, postings in term_scores(documents, boosts=boosts).items()
+            for posting in postings}
+    assert ours == expected
+
+
+def test_a_title_or_name_outweighs_the_same_word_in_text():
+    scores = term_scores([{"title": ["crs"], "text": []}, {"text": ["crs", "crs"]}, {"names": ["crs"]}])
+    by_document = {document: score for _, document, score in scores["crs"]}
+    assert by_document[0] == by_document[2] > 100 * by_document[1]
+
+
+def _weights(documents: list[dict[str, list[str]]], boosts: list[float] | None = None) -> dict[tuple[str, int], float]:
+    """(term, document) -> the sum of its weights over the document's fields."""
+    weights: dict[tuple[str, int], float] = {}
+    for term, postings in term_scores(documents, boosts=boosts).items():
+        for _, document, score in postings:
+            weights[term, document] = weights.get((term, document), 0) + score
+    return weights
+
+
+def test_a_page_named_by_a_word_outweighs_pages_with_the_word_in_their_titles_and_names():
+    # The product, named tisagenlecleucel; trials that name it in their titles (and names); many pages that
+    # mention it, so that lunr weighs the word little, and a page whose title holds a rare word that starts
+    # with the query (a query of car-t also matches car-t-associated).
+    product = {"title": ["tisagenlecleucel"], "names": ["tisagenlecleucel"], "identity": ["tisagenlecleucel"]}
+    trial = {"title": ["cibmtr", "tisagenlecleucel", "registry"], "names": ["cibmtr", "tisagenlecleucel", "registry"],
+             "text": ["tisagenlecleucel"] * 5}
+    rare = {"title": ["tisagenlecleucel-associated"], "names": ["tisagenlecleucel-associated"]}
+    documents = [product, trial, trial, trial, rare] + [{"text": ["tisagenlecleucel"]}] * 40
+    weights = _weights(documents)
+    assert weights["tisagenlecleucel", 0] > 10 * weights["tisagenlecleucel", 1]
+    assert weights["tisagenlecleucel", 0] > weights["tisagenlecleucel-associated", 4]
+
+
+def test_a_page_that_gathers_many_mentions_weighs_less_than_one_that_mentions_the_word_once():
+    weights = _weights([{"text": ["fludarabine"] * 20}, {"text": ["fludarabine"]}], [GATHERING_PAGE_BOOST, 1.0])
+    assert weights["fludarabine", 0] < weights["fludarabine", 1]
+
+
+def test_shards_cut_a_run_into_pieces_of_about_the_limit_and_a_large_item_stands_alone():
+    assert shards([3, 3, 3, 10, 1], 6) == [0, 2, 3, 4]
+    assert shards([], 6) == [0]
+
+
+def test_index_files_point_to_every_term_and_section():
+    sections = [{"location": "a/", "title": "Alpha page", "text": "<p>one two</p>"},
+                {"location": "a/#b", "title": "Beta", "text": "<p>two three</p>"}]
+    documents = index_documents(sections, {"a/": ["Alpha"]}, SEPARATOR, None)
+    files = index_files(sections, documents)
+    first = files["prebuilt_index.json"]
+    assert first["terms"] == ["alpha", "beta", "one", "page", "three", "two"]
+    assert first["pages"] == ["a/"]
+    assert first["sections"] == [[0, "", "Alpha page"], [0, "#b", "Beta"]]
+    postings = [posting for path, shard in files.items() if path.startswith("postings/") for posting in shard]
+    assert len(postings) == len(first["terms"])
+    texts = [text for path, shard in files.items() if path.startswith("texts/") for text in shard]
+    assert texts == ["<p>one two</p>", "<p>two three</p>"]
+
+
+@pytest.fixture(scope="module")
+def knowledge_base():
+    return load_knowledge_base(REPO / "data")
+
+
+def test_an_entity_page_is_named_by_its_aliases_and_by_the_glossary_synonyms_that_point_to_it(knowledge_base):
+    names = page_names(knowledge_base)
+    assert {"tisagenlecleucel", "Kymriah", "tisa-cel", "CTL019"} <= set(names["products/tisagenlecleucel/"])
+    assert "cytokine storm" in names["challenges/cytokine-release-syndrome/"]
+    assert {"HSCT", "bone marrow transplant"} <= set(names["therapies/allogeneic-sct/"])
+    assert "NCT02435849" in names["trials/eliana/"]
+
+
+def test_a_page_holds_only_its_own_names_of_one_word_in_its_identity(knowledge_base):
+    names = page_names(knowledge_base)
+    product = set(one_word_names(names["products/tisagenlecleucel/"], SEPARATOR))
+    assert {"tisagenlecleucel", "kymriah", "tisa-cel", "ctl019"} <= product
+    assert "tisagenlecleucel" not in one_word_names(names["trials/cibmtr-tisagenlecleucel-registry/"], SEPARATOR)
+    assert {"aml"} <= set(one_word_names(names["diseases/aml/"], SEPARATOR))
+    assert "aml" not in one_word_names(names["trials/cll-1-car-t-aml-2022/"], SEPARATOR)
+
+
+def test_the_pages_that_gather_other_pages_and_only_they_rank_lower_in_search(knowledge_base):
+    boosted = {path for path, markdown in render_site(knowledge_base).items()
+               if f'search: {{"boost": {GATHERING_PAGE_BOOST}}}' in markdown.partition("\n---\n")[0]}
+    types = {entity_type.plural for entity_type in knowledge_base.types}
+    assert {"compare/therapies.md", "compare/products.md", "compare/trials.md", "reference/glossary.md"} <= boosted
+    assert {f"{plural}/index.md" for plural in types} <= boosted
+    assert not {entity.page_path for entity in knowledge_base.entities.values()} & boosted
+    assert GATHERING_PAGE_BOOST < 1
+
+
+# --- Every text field of an entity reaches its page's index entries -------------------------------------------
+
+# Left out of search on purpose (README, "Search"): who reviewed a page and when (the review line), and table
+# column headers; the review history is shown on the What's new page, which search leaves out.
+EXCLUDED = {("reviewed_by",), ("review_history", "change"), ("review_history", "reviewer"),
+            ("sections", "table", "columns"), ("grading", "columns")}
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("search-site") / "site"
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)], cwd=REPO,
+                            capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "true"})
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+def _plain(markdown: str) -> str:
+    """Text as the page shows it: links as their text, no citations or emphasis marks."""
+    text = re.sub(r"\[@[^\]]+\]", " ", markdown)
+    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).replace("*", " ")
+
+
+def test_every_text_field_of_every_entity_is_in_its_pages_index_entries(knowledge_base, real_site: Path):
+    sections = read_sections(real_site)
+    names = page_names(knowledge_base)
+    missing = []
+    for entity in knowledge_base.entities.values():
+        indexed = set()
+        for section in sections:
+            if section["location"].split("#")[0] == entity.url:
+                indexed.update(words(f"{section['title']} {section['text']}", SEPARATOR))
+        indexed.update(words(" ".join(names[entity.url]), SEPARATOR))
+        for path, value, schema in _custom_nodes(knowledge_base.schemas.inlined[entity.type.schema_file], entity.data):
+            field = tuple(part for part in path if isinstance(part, str))
+            if "x-text" in schema and isinstance(value, str) and field not in EXCLUDED:
+                absent = set(words(_plain(value), SEPARATOR)) - indexed
+                if absent:
+                    missing.append(f"{entity.id} {'.'.join(map(str, path))}: {sorted(absent)[:5]}")
+    assert not missing, "\n".join(missing)
