@@ -68,10 +68,7 @@
     document.querySelectorAll("form.kb-filters").forEach(enhance);
   }
 
-  // With instant navigation, Material swaps page content without a reload: run on every page.
-  if (typeof document$ !== "undefined") {
-    document$.subscribe(enhanceAll);
-  } else {
-    document.addEventListener("DOMContentLoaded", enhanceAll);
-  }
+  // Loaded at the end of the content of a page with filters only (docs/overrides/main.html), after the form and
+  // its list; instant navigation runs it again each time it brings in such a page.
+  enhanceAll();
 })();
