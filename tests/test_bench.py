@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmarks.bench import COLUMNS, performance_page, run_benchmark
 
-OPTIONAL = {"search_ms", "search_kb", "search_worst_ms"}  # only with --browser
+OPTIONAL = {"search_ms", "search_kb", "search_worst_ms", "preview_ms"}  # only with --browser, --preview
 
 
 def test_benchmark_runs_at_n_20_and_fills_every_column(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -328,6 +329,43 @@ def test_live_preview_rebuilds_on_save_and_survives_a_broken_file(project, tmp_p
         wait_for(lambda: "eliana.yaml:4:8: error: phase" in (tmp_path / "serve.log").read_text())
         assert "ELIANA-EDITED" in fetch(url)
         assert server.poll() is None, "the server died on a data error"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_live_preview_survives_a_broken_schema_and_a_first_start_on_broken_data(project, tmp_path):
+    """A schema made unusable while serving is shown at the top of every page (requests never hang) and the site
+    comes back when it is restored; a server started on broken data says so on every page, then serves the site
+    once the file is fixed."""
+    schema = project / "data" / "schema" / "trial.schema.json"
+    good_schema = schema.read_text()
+    trial = project / "data" / "trials" / "eliana.yaml"
+    trial.write_text(trial.read_text().replace("phase: phase 2", "phase: phase 9"))
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+                              cwd=project, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/trials/eliana/"
+
+    def page() -> str:
+        try:
+            return fetch(url)
+        except urllib.error.HTTPError as error:  # 503 until there is a site
+            return error.read().decode()
+
+    try:
+        wait_for(lambda: "eliana.yaml:4:8</a>: error: phase" in page() and "cannot be built yet" in page())
+        trial.write_text(trial.read_text().replace("phase: phase 9", "phase: phase 2"))
+        wait_for(lambda: "ELIANA" in page() and "kb-errors" not in page())
+        schema.write_text(good_schema[:200])
+        wait_for(lambda: "trial.schema.json" in page() and "kb-errors" in page())
+        assert "ELIANA" in page()  # the last good version, under the error
+        schema.write_text(good_schema)
+        wait_for(lambda: "kb-errors" not in page())
+        assert server.poll() is None
     finally:
         server.terminate()
         server.wait(timeout=20)

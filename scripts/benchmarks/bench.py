@@ -9,13 +9,15 @@ temporary folder, then measures, as the median of several runs:
   synthetic data, in a child process;
 
 plus peak memory (tracemalloc for a and b; the child's maximum resident set for c), the search-index size,
-the median entity page's HTML size and element count (what a browser lays out) and the total site size. As
-baselines it builds the same rendered Markdown pages as a plain Material site with every page in the nav, in
-the default configuration (N ≤ 1,000 only: it grows quadratically) and with ``navigation.prune`` (every N).
-It prints the tables, writes them as JSON and checks the targets (PASS/FAIL; nothing here asserts).
-``--lighthouse`` also measures the real site's mobile performance with Lighthouse against a plain Material
-page (:mod:`benchmarks.lighthouse`). ``--page`` also writes the site's Performance page from
-``performance.md.j2``.
+the median entity page's HTML size and element count (what a browser lays out) and the total site size;
+``kb validate FILE`` on one file; and, with ``--preview`` (Chromium), the live preview: from saving one data
+file during ``kb serve`` to the browser's reload showing the change, median of ten saves, at N <= 1,000 and on
+a copy of the real data. As baselines it builds the same rendered Markdown pages as a plain Material site with
+every page in the nav, in the default configuration (N ≤ 1,000 only: it grows quadratically) and with
+``navigation.prune`` (every N). It prints the tables, writes them as JSON and checks the targets (PASS/FAIL;
+nothing here asserts). ``--lighthouse`` also measures the real site's mobile performance with Lighthouse
+against a plain Material page (:mod:`benchmarks.lighthouse`). ``--page`` also writes the site's Performance
+page from ``performance.md.j2``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -200,7 +203,7 @@ def _median_child(runs: int, command: list[str], *, cwd: Path, env: dict[str, st
 
 def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, plain_default_max_n: int =
                  PLAIN_DEFAULT_MAX_N, browser: bool = False, log: Callable[[str], None] = print,
-                 stage_repeats: int | None = None) -> dict[str, Any]:
+                 stage_repeats: int | None = None, preview: bool = False) -> dict[str, Any]:
     """Every measurement for one size; ``work`` is an empty temporary folder. ``repeats`` runs of each build;
     a and b, which take seconds where a build takes minutes, ``stage_repeats`` runs (default ``repeats``)."""
     from kb.model import load_knowledge_base
@@ -242,6 +245,15 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
                 f"{row['search_kb']:.0f} KB fetched; 'lorem' {row['search_worst_ms']:.0f} ms")
         except Exception as exc:  # a missing browser must not cost the rest of the run
             log(f"  N={n}: the browser measurement failed: {str(exc).splitlines()[0]}")
+    row["validate_file_s"] = measure_validate_file(data_root)
+    log(f"  N={n}: kb validate FILE {row['validate_file_s']:.2f} s")
+    row["preview_ms"] = None
+    if preview:
+        try:
+            row["preview_ms"] = measure_preview(data_root)
+            log(f"  N={n}: saved file shown in the browser after {row['preview_ms']:.0f} ms (median)")
+        except Exception as exc:  # a missing browser must not cost the rest of the run
+            log(f"  N={n}: the preview measurement failed: {str(exc).splitlines()[0]}")
 
     row["plain_default_s"] = row["plain_default_page_kb"] = row["plain_default_site_mb"] = None
     row["plain_prune_s"] = row["plain_prune_page_kb"] = row["plain_prune_site_mb"] = None
@@ -263,6 +275,86 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
             shutil.rmtree(plain_site, ignore_errors=True)
     shutil.rmtree(site.resolve(), ignore_errors=True)
     return row
+
+
+# --- One file checked alone, and the live preview ---------------------------------------------------------------
+
+def measure_validate_file(data_root: Path, runs: int = 5, *, synthetic: bool = True) -> float:
+    """Median seconds of ``kb validate FILE`` (a child process, as an editor or pre-commit runs it) on one trial."""
+    trials = sorted((data_root / "trials").glob("*.yaml"))
+    command = [sys.executable, "-m", "kb.cli", "validate", str(trials[len(trials) // 2])]
+    times = []
+    for _ in range(runs):
+        run = _run_child(command, cwd=REPO, env=_child_env(data_root, synthetic=synthetic),
+                         log=data_root.parent / "validate-file.log")
+        if run.returncode != 0:
+            raise RuntimeError(f"{' '.join(command[2:])} failed:\n{run.output[-2000:]}")
+        times.append(run.seconds)
+    return statistics.median(times)
+
+
+def measure_preview(data_root: Path, *, saves: int = 10, synthetic: bool = True) -> float:
+    """Median ms from writing one data file during ``kb serve`` to the load of the page the browser reloads
+    (which shows the change): a trial's summary edited ``saves`` times, each save a new word."""
+    from playwright.sync_api import sync_playwright
+
+    with _serving(data_root, synthetic=synthetic) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            trial = sorted((data_root / "trials").glob("*.yaml"))[0]
+            page = browser.new_page()
+            page.goto(f"{url}trials/{trial.stem}/", wait_until="load")
+            return statistics.median(_timed_save(page, trial, f"Preview{number}") for number in range(saves))
+        finally:
+            browser.close()
+
+
+def _timed_save(page: Any, path: Path, word: str) -> float:
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("\nsummary: ", f"\nsummary: {word} ", 1)
+    with page.expect_event("load", timeout=60_000):
+        start = time.perf_counter()
+        path.write_text(edited, encoding="utf-8")
+    elapsed = (time.perf_counter() - start) * 1000
+    if word not in page.content():
+        raise RuntimeError(f"the reloaded page does not show {word!r}")
+    return elapsed
+
+
+@contextlib.contextmanager
+def _serving(data_root: Path, *, synthetic: bool) -> Iterator[str]:
+    """``kb serve`` of this repository's mkdocs.yml with ``KB_DATA_DIR`` at ``data_root``, once it has built."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = data_root.parent / "serve.log"
+    with log.open("w", encoding="utf-8") as out:
+        server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--config", str(REPO / "mkdocs.yml"),
+                                   "--dev-addr", f"127.0.0.1:{port}"], cwd=data_root.parent, stdout=out,
+                                  stderr=subprocess.STDOUT, env=_child_env(data_root, synthetic=synthetic))
+        try:
+            deadline = time.monotonic() + 600
+            while "built " not in log.read_text(encoding="utf-8"):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"kb serve did not build:\n{log.read_text(encoding='utf-8')[-2000:]}")
+                time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def real_data_preview(work: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """The live preview and ``kb validate FILE`` on a copy of the real data (today's size)."""
+    data_root = work / "real-data" / "data"
+    shutil.copytree(REPO / "data", data_root)
+    entities = sum(1 for path in data_root.glob("*/*.yaml") if path.parent.name != "schema")
+    result = {"entities": entities, "validate_file_s": measure_validate_file(data_root, synthetic=False),
+              "preview_ms": measure_preview(data_root, synthetic=False)}
+    log(f"  real data ({entities} entities): preview {result['preview_ms']:.0f} ms, "
+        f"kb validate FILE {result['validate_file_s']:.2f} s")
+    shutil.rmtree(data_root.parent, ignore_errors=True)
+    return result
 
 
 # --- Browser: time to the first search result -------------------------------------------------------------------
@@ -405,6 +497,8 @@ COLUMNS = [
     ("search_ms", "first result ms", "{:.0f}"),
     ("search_kb", "KB before result", "{:,.0f}"),
     ("search_worst_ms", "'lorem' ms", "{:.0f}"),
+    ("validate_file_s", "validate 1 file s", "{:.2f}"),
+    ("preview_ms", "preview ms", "{:.0f}"),
 ]
 
 
@@ -415,6 +509,7 @@ TABLES = {
     "The whole build": ["build_s", "ab_share_of_build"],
     "Search index": ["search_index_kb", "search_index_per_page_kb"],
     "Search in the browser": ["search_ms", "search_kb", "search_worst_ms"],
+    "Curator's loop": ["validate_file_s", "preview_ms"],
     "Pages and site": ["page_html_kb", "page_elements", "site_mb"],
     "Plain Material, every page in the nav": ["plain_default_s", "plain_default_page_kb", "plain_default_site_mb"],
     "Plain Material with navigation.prune": ["plain_prune_s", "plain_prune_page_kb", "plain_prune_site_mb"],
@@ -457,7 +552,7 @@ def _add(checks: Checks, name: str, value: float | None, limit: float, detail: s
 
 
 def check_targets(rows: list[dict[str, Any]], page_weights: dict[str, Any] | None = None,
-                  lighthouse_rows: list[dict[str, Any]] | None = None) -> Checks:
+                  lighthouse_rows: list[dict[str, Any]] | None = None, real: dict[str, Any] | None = None) -> Checks:
     """The targets these rows can decide; each PASS, FAIL, SKIP (not measured) or INFO."""
     by_n = {row["n"]: row for row in rows}
     checks: Checks = []
@@ -465,6 +560,7 @@ def check_targets(rows: list[dict[str, Any]], page_weights: dict[str, Any] | Non
     timed = f"Chromium, from navigation start, typing {SEARCH_QUERY!r} at load (--browser)"
     _add(checks, "first search result at N=1000 <= 500 ms", by_n.get(1000, {}).get("search_ms"), 500, timed)
     _add(checks, "first search result at N=5000 <= 1500 ms", by_n.get(5000, {}).get("search_ms"), 1500, timed)
+    _curator_targets(checks, by_n, real)
     _page_weight_targets(checks, page_weights)
     if lighthouse_rows:
         _lighthouse_targets(checks, lighthouse_rows)
@@ -503,6 +599,18 @@ def _build_targets(checks: Checks, rows: list[dict[str, Any]], by_n: dict[int, d
          else "needs N=100 and N=5000")
 
 
+def _curator_targets(checks: Checks, by_n: dict[int, dict[str, Any]], real: dict[str, Any] | None) -> None:
+    """The curator's loop: a saved file shown in the browser, and one file checked alone."""
+    preview = by_n[1000].get("preview_ms") if 1000 in by_n else None
+    _add(checks, "preview at N=1000 <= 1000 ms", preview, 1000, "save to reload, median of 10 (--preview)")
+    real = real or {}
+    _add(checks, "preview of the real data <= 500 ms", real.get("preview_ms"), 500,
+         f"{real['entities']} entities, save to reload, median of 10" if real else "needs --preview")
+    for n, row in sorted(by_n.items()):
+        _add(checks, f"kb validate FILE at N={n} <= 0.3 s", row.get("validate_file_s"), 0.3, "one trial")
+    _add(checks, "kb validate FILE on the real data <= 0.3 s", real.get("validate_file_s"), 0.3, "one trial")
+
+
 def _page_weight_targets(checks: Checks, page_weights: dict[str, Any] | None) -> None:
     """The real site's heaviest pages."""
     plain_page = (page_weights or {}).get("without_diagrams")
@@ -530,9 +638,10 @@ def run_benchmark(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, repeats: i
                   large_repeats: int | None = None, stage_repeats: int | None = None,
                   baselines: bool = True, plain_default_max_n: int = PLAIN_DEFAULT_MAX_N, browser: bool = False,
                   page_weight: bool = True, lighthouse_runs: int = 0, json_path: Path | None = DEFAULT_JSON,
-                  log: Callable[[str], None] = print) -> dict[str, Any]:
+                  log: Callable[[str], None] = print, preview: bool = False) -> dict[str, Any]:
     """Measure every size; return (and write to ``json_path``) the rows, the table and the target checks.
-    ``lighthouse_runs`` rounds of Lighthouse on the real site (none by default)."""
+    ``lighthouse_runs`` rounds of Lighthouse on the real site (none by default); with ``preview``, the live
+    preview's time at N <= 1,000 and on the real data."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as temporary:
         for n in sizes:
@@ -542,11 +651,13 @@ def run_benchmark(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, repeats: i
             stage_runs = stage_repeats or repeats
             log(f"N={n}: generating and measuring ({stage_runs} run(s) of a and b, {runs} of each build)")
             rows.append(measure_size(n, runs, work, baselines=baselines, plain_default_max_n=plain_default_max_n,
-                                     browser=browser and n >= 1000, log=log, stage_repeats=stage_runs))
+                                     browser=browser and n >= 1000, log=log, stage_repeats=stage_runs,
+                                     preview=preview and n <= 1000))
             shutil.rmtree(work, ignore_errors=True)
         validation = measure_validation(Path(temporary), runs=repeats)
+        real = _measure_real_preview(Path(temporary), log) if preview else None
         weights, lighthouse_rows = _measure_real_site(Path(temporary), page_weight, lighthouse_runs, log)
-    checks = check_targets(rows, weights, lighthouse_rows) + validation_targets(validation)
+    checks = check_targets(rows, weights, lighthouse_rows, real) + validation_targets(validation)
     result = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform},
@@ -560,6 +671,7 @@ def run_benchmark(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, repeats: i
         "validation": validation,
         "lighthouse": lighthouse_rows,
         "lighthouse_table": format_lighthouse(lighthouse_rows) if lighthouse_rows else None,
+        "real_data": real,
         "targets": checks,
         "table": format_table(rows),
     }
@@ -586,8 +698,17 @@ def _measure_real_site(work: Path, page_weight: bool, lighthouse_runs: int, log:
     return weights, lighthouse_rows
 
 
+def _measure_real_preview(work: Path, log: Callable[[str], None]) -> dict[str, Any] | None:
+    """The live preview's time on a copy of the real data; a failure is reported and skipped."""
+    try:
+        return real_data_preview(work, log)
+    except Exception as exc:  # e.g. the real data does not validate today: report, keep the rest
+        log(f"the real data's preview not measured: {str(exc).splitlines()[0]}")
+        return None
+
+
 REPRODUCE = ("kb bench --sizes 100,1000,5000 --repeats 3 --stage-repeats 7 --large-repeats 1 --browser "
-             "--lighthouse 3 --page docs/performance.md")
+             "--preview --lighthouse 3 --page docs/performance.md")
 
 
 def performance_page(result: dict[str, Any]) -> str:
@@ -613,6 +734,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write the results ({DEFAULT_JSON})")
     parser.add_argument("--no-baselines", action="store_true", help="skip the plain Material baselines")
     parser.add_argument("--browser", action="store_true", help="time the first search result in Chromium (N >= 1000)")
+    parser.add_argument("--preview", action="store_true",
+                        help="time kb serve from a save to the browser's reload (N <= 1000 and the real data)")
     parser.add_argument("--page", type=Path, default=None,
                         help="also write the site's Performance page here (e.g. docs/performance.md)")
     parser.add_argument("--no-page-weight", action="store_true", help="skip the real site's page weight")
@@ -626,7 +749,7 @@ def run_from_arguments(args: argparse.Namespace) -> int:
                            stage_repeats=args.stage_repeats,
                            baselines=not args.no_baselines, browser=args.browser,
                            page_weight=not args.no_page_weight, lighthouse_runs=args.lighthouse,
-                           json_path=args.json)
+                           json_path=args.json, preview=args.preview)
     print()
     print(result["table"])
     if result["lighthouse_table"]:
