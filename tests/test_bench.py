@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from benchmarks.bench import COLUMNS, performance_page, run_benchmark
 
 OPTIONAL = {"search_ms", "search_kb", "search_worst_ms", "preview_ms"}  # only with --browser, --preview
 
 
-def test_benchmark_runs_at_n_20_and_fills_every_column(tmp_path: Path) -> None:
-    output = tmp_path / "bench.json"
+@pytest.fixture(scope="module")
+def run_at_n_20(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    """One run of the whole benchmark at N = 20, with the plain Material baselines; its result and JSON file."""
+    output = tmp_path_factory.mktemp("bench") / "bench.json"
     result = run_benchmark([20], repeats=1, baselines=True, plain_default_max_n=20, browser=False,
                            page_weight=False, json_path=output, log=lambda message: None)
+    return result, output
 
+
+def test_benchmark_runs_at_n_20_and_fills_every_column(run_at_n_20: tuple[dict[str, Any], Path]) -> None:
+    result, output = run_at_n_20
     [row] = result["rows"]
     assert row["n"] == 20
     missing = [key for key, _, _ in COLUMNS if key not in OPTIONAL and row.get(key) is None]
@@ -28,9 +36,9 @@ def test_benchmark_runs_at_n_20_and_fills_every_column(tmp_path: Path) -> None:
     assert json.loads(output.read_text(encoding="utf-8"))["rows"] == json.loads(json.dumps(result["rows"]))
 
 
-def test_the_performance_page_says_where_the_time_went_with_the_runs_own_figures(tmp_path: Path) -> None:
-    result = run_benchmark([20], repeats=1, baselines=False, browser=False, page_weight=False,
-                           json_path=tmp_path / "bench.json", log=lambda message: None)
+def test_the_performance_page_says_where_the_time_went_with_the_runs_own_figures(
+        run_at_n_20: tuple[dict[str, Any], Path]) -> None:
+    result, _ = run_at_n_20
     [row] = result["rows"]
     page = performance_page(result)
     assert f"loading and checking the data took {row['load_validate_s']:.2f} s" in page
