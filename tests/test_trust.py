@@ -262,6 +262,30 @@ def test_a_build_into_a_place_that_cannot_be_written_is_one_error_line_and_keeps
     assert sorted(p.name for p in (project / ".site-builds").iterdir()) == before
 
 
+def _site_files(project) -> dict[str, bytes]:
+    site = project / "site"
+    return {str(path.relative_to(site)): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
+
+
+def test_a_build_that_runs_out_of_room_is_one_error_line_and_keeps_the_site_byte_for_byte(project):
+    """As on a full disk: a write fails half-way through the build (here every file is limited to 20 KB, so
+    the first larger page cannot be written). Python turns the limit's signal into an OSError."""
+    import resource
+
+    assert run_kb("build", cwd=project).returncode == 0
+    before = _site_files(project)
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    result = subprocess.run([sys.executable, "-m", "kb.cli", "build"], cwd=project, capture_output=True, text=True,
+                            timeout=300, preexec_fn=limit_file_size)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("kb build: error: ")
+    assert _site_files(project) == before
+    assert len([p for p in (project / ".site-builds").iterdir() if not p.name.startswith(".")]) == 1
+
+
 def test_rendering_onto_a_file_is_one_error_line(project):
     (project / "out").write_text("a file\n")
     result = run_kb("render", "--out", "out", cwd=project)
