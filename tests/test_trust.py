@@ -24,6 +24,7 @@ from kb.site.checks import unsafe_addresses
 from kb.site.render import PageContext
 
 from tests.conftest import REPO, copy_fixture_data, make_project, run_kb
+from tests.test_build import tree_digest
 
 PROPERTY = settings(derandomize=True, database=None, max_examples=400, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -262,18 +263,13 @@ def test_a_build_into_a_place_that_cannot_be_written_is_one_error_line_and_keeps
     assert sorted(p.name for p in (project / ".site-builds").iterdir()) == before
 
 
-def _site_files(project) -> dict[str, bytes]:
-    site = project / "site"
-    return {str(path.relative_to(site)): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
-
-
 def test_a_build_that_runs_out_of_room_is_one_error_line_and_keeps_the_site_byte_for_byte(project):
     """As on a full disk: a write fails half-way through the build (here every file is limited to 20 KB, so
     the first larger page cannot be written). Python turns the limit's signal into an OSError."""
     import resource
 
     assert run_kb("build", cwd=project).returncode == 0
-    before = _site_files(project)
+    before = tree_digest(project / "site")
 
     def limit_file_size() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
@@ -282,7 +278,7 @@ def test_a_build_that_runs_out_of_room_is_one_error_line_and_keeps_the_site_byte
                             timeout=300, preexec_fn=limit_file_size)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("kb build: error: ")
-    assert _site_files(project) == before
+    assert tree_digest(project / "site") == before
     assert len([p for p in (project / ".site-builds").iterdir() if not p.name.startswith(".")]) == 1
 
 
