@@ -149,13 +149,13 @@ def count_elements(page_html: str) -> int:
 def _site_metrics(site: Path, entity_pages: list[str]) -> dict[str, float]:
     """Search-index size, the median entity page's HTML size and elements, and total size of a built site."""
     index = _tree_bytes(site / "search") if (site / "search").exists() else 0  # every file of the search index
-    pages = sorted(((site / page.removesuffix(".md") / "index.html") for page in entity_pages),
-                   key=lambda path: path.stat().st_size)
-    median_page = pages[len(pages) // 2]
+    sizes = {path: path.stat().st_size for path in (site / page.removesuffix(".md") / "index.html"
+                                                      for page in entity_pages)}
+    median_page = sorted(sizes, key=sizes.__getitem__)[len(sizes) // 2]
     return {
         "search_index_kb": index / 1024,
         "search_index_per_page_kb": index / 1024 / len(entity_pages),
-        "page_html_kb": statistics.median(path.stat().st_size for path in pages) / 1024,
+        "page_html_kb": statistics.median(sizes.values()) / 1024,
         "page_elements": count_elements(median_page.read_text(encoding="utf-8")),
         "site_mb": _tree_bytes(site) / 1e6,
     }
