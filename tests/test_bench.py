@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from benchmarks.bench import COLUMNS, performance_page, run_benchmark
 
-OPTIONAL = {"search_ms", "search_kb", "search_worst_ms", "preview_ms"}  # only with --browser, --preview
+# only with --browser, --preview
+OPTIONAL = {"search_ms", "search_kb", "search_worst_ms", "preview_ms", "preview_search_ms"}
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def synthetic(tmp_path_factory) -> Path:
 
 
 def whole_build(data: Path) -> dict:
-    return Preview(REPO / "mkdocs.yml", data).build_all().site
+    return Preview(REPO / "mkdocs.yml", data).build_all().site.files()
 
 
 def test_after_each_save_the_site_is_what_a_whole_build_makes_and_only_touched_pages_were_converted(
@@ -74,8 +74,8 @@ def test_after_each_save_the_site_is_what_a_whole_build_makes_and_only_touched_p
         edit(synthetic)
         outcome = preview.update()
         expected = whole_build(synthetic)
-        different = sorted(path for path in outcome.site.keys() | expected.keys()
-                           if outcome.site.get(path) != expected.get(path))
+        served = outcome.site.files()
+        different = sorted(path for path in served.keys() | expected.keys() if served.get(path) != expected.get(path))
         assert different == [], f"after {name}: {different[:10]}"
         assert outcome.pages <= min(most, everything), f"after {name}: {outcome.pages} pages converted"
     preview.close()
@@ -84,7 +84,7 @@ def test_after_each_save_the_site_is_what_a_whole_build_makes_and_only_touched_p
 def test_a_data_error_keeps_the_last_site_and_the_next_good_save_catches_up(synthetic, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1770000000")
     preview = Preview(REPO / "mkdocs.yml", synthetic)
-    first = preview.build_all().site
+    first = preview.build_all().site.files()
     trial = sorted((synthetic / "trials").glob("*.yaml"))[0]
     good = trial.read_text()
     trial.write_text(good.replace("phase: ", "phase: phase 9 #", 1))
@@ -92,6 +92,6 @@ def test_a_data_error_keeps_the_last_site_and_the_next_good_save_catches_up(synt
         preview.update()
     trial.write_text(good.replace("summary: ", "summary: Fixed. ", 1))
     outcome = preview.update()
-    assert outcome.site != first
-    assert outcome.site == whole_build(synthetic)
+    assert outcome.site.files() != first
+    assert outcome.site.files() == whole_build(synthetic)
     preview.close()

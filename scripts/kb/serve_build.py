@@ -10,8 +10,11 @@ save. Then :meth:`Preview.update`:
    touch (:func:`kb.serve_deps.pages_to_check`), adding and removing pages the plan adds and removes;
 3. converts to HTML only the pages whose Markdown changed (and puts through the theme again, without
    converting them, the pages next to them, whose previous and next links name them), then the open data, the
-   Atom feed, the search index and the sitemap;
-4. returns a new mapping: the one served until then is never modified, so a browser always gets one version.
+   Atom feed and the sitemap;
+4. returns a new :class:`Site`: the one served until then is never modified, so a browser always gets one
+   version. The search index of the new version is written in the background (a second or more at a thousand
+   entities): the browser reloads the changed page without waiting for it, and a request for the index waits
+   until it is the one of the pages served.
 
 A change to the glossary, the schemas, ``mkdocs.yml``, ``docs/`` or the templates builds everything again.
 """
@@ -24,6 +27,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +49,24 @@ from kb.serve_deps import DataChange, pages_to_check
 from kb.site.export import FEED, Exporter
 from kb.site.plan import PlannedPage, plan_site
 
-Site = dict[str, bytes | Path]  # path in the site (trials/eliana/index.html) -> its bytes, or the file to send
+SiteFiles = dict[str, bytes | Path]  # path in the site (trials/eliana/index.html) -> its bytes, or the file to send
+
+
+@dataclass(frozen=True)
+class Site:
+    """One version of the site: the files ready when it is published, and the search index, written in the
+    background, which a request for it (or for a path not among the files ready) waits for."""
+
+    ready: SiteFiles
+    search_index: Future[SiteFiles]
+
+    def get(self, path: str) -> bytes | Path | None:
+        found = self.ready.get(path)
+        return found if found is not None else self.search_index.result().get(path)
+
+    def files(self) -> SiteFiles:
+        """Every file, once the search index is written."""
+        return {**self.ready, **self.search_index.result()}
 
 
 @dataclass
@@ -70,9 +91,9 @@ class _Built:
     planned: dict[str, PlannedPage]
     markdown: dict[str, str]  # planned page path -> its Markdown
     exported: dict[str, bytes]
-    site: Site
+    site: SiteFiles  # the files ready when it was published (not the search index)
     search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # page src_uri -> its search entries
-    finished: set[str] = field(default_factory=set)  # what the theme's pages and the plugins' ends wrote
+    theme_pages: set[str] = field(default_factory=set)  # what the theme's own pages (sitemap, 404) wrote
 
 
 class Preview:
@@ -85,9 +106,18 @@ class Preview:
         self.exporter = Exporter()
         self.built: _Built | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="kb-serve-"))  # what plugins write at the end of a build
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search-index")
+        self._search_index: Future[SiteFiles] | None = None  # the last version's, maybe still being written
 
     def close(self) -> None:
+        self._background.shutdown(wait=True)
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def _search_index_written(self) -> None:
+        """Wait for the last version's search index (the next build uses the search plugin and the scratch
+        folder it uses); whether it failed is for the requests that wait on it to tell."""
+        if self._search_index is not None:
+            wait([self._search_index])
 
     def knowledge_base(self) -> KnowledgeBase:
         """The data, checked again where files changed; raises DataError (or SchemaError) on any error."""
@@ -102,6 +132,7 @@ class Preview:
     def build_all(self) -> Outcome:
         """Build every page; raises DataError, SchemaError or an error of MkDocs (the last site is kept)."""
         start = time.perf_counter()
+        self._search_index_written()
         knowledge_base = self.knowledge_base()
         config = load_config(str(self.config_file), site_dir=str(self._scratch))
         config.plugins.on_startup(command="serve", dirty=False)
@@ -126,13 +157,13 @@ class Preview:
         planned = {page.path: page for page in plan_site(knowledge_base, exported)}
         markdown = {path: files.get_file_from_path(path).content_string for path in planned}  # type: ignore[union-attr]
         built = _Built(config, plugin, files, nav, env, knowledge_base, planned, markdown, exported, {})
-        site: Site = {file.dest_uri: _content(file) for file in files
-                      if not file.is_documentation_page() and file.inclusion.is_included()}
+        site: SiteFiles = {file.dest_uri: _content(file) for file in files
+                           if not file.is_documentation_page() and file.inclusion.is_included()}
         site |= self._pages(built, files.documentation_pages())
-        site |= self._finish(built)
+        site |= self._theme_pages(built)
         built.site = site
         self.built = built
-        return Outcome(site, len(files.documentation_pages()), time.perf_counter() - start)
+        return Outcome(self._published(site, built), len(files.documentation_pages()), time.perf_counter() - start)
 
     # --- After a save --------------------------------------------------------------------------------------
 
@@ -143,6 +174,7 @@ class Preview:
         if built is None:
             return self.build_all()
         start = time.perf_counter()
+        self._search_index_written()
         knowledge_base = self.knowledge_base()
         change = DataChange.between(built.knowledge_base, knowledge_base)
         if change.everything:
@@ -161,7 +193,7 @@ class Preview:
         changed = self._changed_markdown(built, knowledge_base, planned, change)
         removed = [self._remove_file(built, path) for path in built.planned.keys() - planned.keys()]
         removed += [self._remove_file(built, path) for path in built.exported.keys() - exported.keys()]
-        removed += sorted(built.finished)  # written again below; a shard fewer is gone
+        removed += sorted(built.theme_pages)  # written again below
         pages = [self._page_file(built, planned[path], text) for path, text in changed.items()]
         site = dict(built.site)
         site |= self._exported(built, exported)
@@ -173,9 +205,9 @@ class Preview:
         for path in removed:
             site.pop(path, None)
         site |= self._pages(built, [*pages, *_neighbours_of(built, planned, changed)])
-        site |= self._finish(built)
+        site |= self._theme_pages(built)
         built.knowledge_base, built.planned, built.exported, built.site = knowledge_base, planned, exported, site
-        return Outcome(site, len(pages), time.perf_counter() - start)
+        return Outcome(self._published(site, built), len(pages), time.perf_counter() - start)
 
     def _changed_markdown(self, built: _Built, knowledge_base: KnowledgeBase, planned: dict[str, PlannedPage],
                           change: DataChange) -> dict[str, str]:
@@ -211,7 +243,7 @@ class Preview:
         built.search.pop(file.src_uri, None)
         return file.dest_uri
 
-    def _feed(self, built: _Built, knowledge_base: KnowledgeBase) -> Site:
+    def _feed(self, built: _Built, knowledge_base: KnowledgeBase) -> SiteFiles:
         """The Atom feed, if it changed."""
         file = built.files.get_file_from_path(FEED)
         if file is None:
@@ -222,9 +254,9 @@ class Preview:
         file.content_bytes = content
         return {file.dest_uri: content}
 
-    def _exported(self, built: _Built, exported: dict[str, bytes]) -> Site:
+    def _exported(self, built: _Built, exported: dict[str, bytes]) -> SiteFiles:
         """The open-data files that changed, their contents given to their files too."""
-        site: Site = {}
+        site: SiteFiles = {}
         for path, content in exported.items():
             if built.exported.get(path) != content:
                 file = built.files.get_file_from_path(path)
@@ -237,12 +269,12 @@ class Preview:
 
     # --- Pages, search and sitemap ---------------------------------------------------------------------------
 
-    def _pages(self, built: _Built, files: Iterable[File]) -> Site:
+    def _pages(self, built: _Built, files: Iterable[File]) -> SiteFiles:
         """Each page's HTML, through the theme (as MkDocs' ``_build_page``, into memory)."""
         config, nav, env = built.config, built.nav, built.env
         documentation_pages = built.files.documentation_pages()
         entries = _search_entries(config)
-        site: Site = {}
+        site: SiteFiles = {}
         for file in files:
             page = file.page
             assert page is not None
@@ -262,26 +294,36 @@ class Preview:
             site[file.dest_uri] = output.encode("utf-8", errors="xmlcharrefreplace")
         return site
 
-    def _finish(self, built: _Built) -> Site:
-        """The theme's own pages (sitemap, 404) and what the plugins write at the end of a build (the search
-        index), from every page's search entries in page order."""
-        config = built.config
-        site: Site = {}
-        for name in sorted(config.theme.static_templates):
+    def _theme_pages(self, built: _Built) -> SiteFiles:
+        """The theme's own pages: the sitemap (and its gzipped copy) and the 404 page."""
+        site: SiteFiles = {}
+        for name in sorted(built.config.theme.static_templates):
             output = _theme_template(built, name)
             if output is not None:
                 site[name] = output
                 if name == "sitemap.xml":
                     site[f"{name}.gz"] = _gzipped(output, built.files)
+        built.theme_pages = set(site)
+        return site
+
+    def _published(self, ready: SiteFiles, built: _Built) -> Site:
+        """The version to serve: ``ready``, and the search index, started in the background."""
+        self._search_index = self._background.submit(self._write_search_index, built)
+        return Site(ready, self._search_index)
+
+    def _write_search_index(self, built: _Built) -> SiteFiles:
+        """What the plugins write at the end of a build (the search index), from every page's search entries
+        in page order."""
+        config = built.config
         entries = _search_entries(config)
         if entries is not None:
             entries[:] = [entry for file in built.files.documentation_pages()
                           for entry in built.search.get(file.src_uri, [])]
         config.plugins.on_post_build(config=config)
+        site: SiteFiles = {}
         for path in sorted(p for p in self._scratch.rglob("*") if p.is_file()):
             site[path.relative_to(self._scratch).as_posix()] = path.read_bytes()
             path.unlink()
-        built.finished = set(site)
         return site
 
 
@@ -290,7 +332,8 @@ def _in_build_order(files: Files, exported: dict[str, bytes], planned: dict[str,
     sitemap and the search index): the docs' and the theme's, then the open data, the feed, then the planned
     pages."""
     own = [*exported, *([FEED] if FEED in files.src_uris else []), *planned]
-    ordered = [file for file in files if file.src_uri not in set(own)]
+    made_here = set(own)
+    ordered = [file for file in files if file.src_uri not in made_here]
     ordered += [files.src_uris[path] for path in own]
     return files if ordered == list(files) else Files(ordered)
 

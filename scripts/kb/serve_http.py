@@ -146,13 +146,19 @@ class _Handler(BaseHTTPRequestHandler):
             key += "index.html"
         if ".." in key.split("/"):
             return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
-        if key not in published.site and f"{key}/index.html" in published.site:
-            return self._redirect(path + "/")
+        try:  # a path not among the pages and assets waits for the search index of this version
+            content = published.site.get(key)
+            if content is None and published.site.get(f"{key}/index.html") is not None:
+                return self._redirect(path + "/")
+        except Exception as exc:  # the search index could not be written
+            message = f"kb serve could not write the search index: {type(exc).__name__}: {exc}"
+            return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, message.encode(), "text/plain; charset=utf-8")
         status = HTTPStatus.OK
-        if key not in published.site:
-            status, key = HTTPStatus.NOT_FOUND, "404.html"
-        content = published.site.get(key, b"not found")
-        body = content.read_bytes() if isinstance(content, Path) else content
+        if content is None:
+            status, key, content = HTTPStatus.NOT_FOUND, "404.html", published.site.get("404.html") or b"not found"
+        if isinstance(content, Path):  # a file of the theme or docs/: the browser may keep it while unchanged
+            return self._send_file(content, _content_type(key))
+        body = content
         kind = _content_type(key)
         if kind.startswith("text/html"):
             body = _with_extras(body, published)
@@ -186,6 +192,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Location", urllib.parse.quote(location))
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def _send_file(self, path: Path, content_type: str) -> None:
+        """A file on disk, with a tag of its version: a browser that has this version gets "not modified"."""
+        stat = path.stat()
+        tag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        if self.headers.get("If-None-Match") == tag:
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", tag)
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            return
+        body = path.read_bytes()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", tag)
+        self.send_header("Cache-Control", "no-cache")  # asked again each time, answered "not modified"
+        self.end_headers()
+        self.wfile.write(body)
 
     def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
         self.send_response(status)

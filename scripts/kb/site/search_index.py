@@ -99,19 +99,39 @@ def spelling_pairs(spellings: dict[str, str]) -> Spellings:
     return Spellings(other, re.compile("|".join(alternatives)))
 
 
-def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
-    """The terms the index holds for ``text`` (plain text, or HTML whose tags are skipped), in order.
+class Terms:
+    """The terms the index holds for a text (plain text, or HTML whose tags are skipped), in order.
 
     Lower-case, split at ``separator``; a hyphenated word whole and then each of its parts; a word that starts
-    with a spelling ``spellings`` pairs, also in the other spelling; no stop words and no single letters.
+    with a spelling ``spellings`` pairs, also in the other spelling; no stop words and no single letters. The
+    terms of each word are worked out once and remembered (a site has a few thousand words and millions of uses).
     """
-    terms: list[str] = []
-    for word in _split(text, separator):
-        forms = [word, *word.split("-")] if "-" in word else [word]
-        for form in forms:
+
+    def __init__(self, separator: re.Pattern[str], spellings: Spellings | None = None):
+        self.separator = separator
+        self.spellings = spellings
+        self._of_word: dict[str, list[str]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        terms: list[str] = []
+        for word in self.separator.split(html.unescape(_TAG.sub(" ", text)).lower()):
+            found = self._of_word.get(word)
+            if found is None:
+                found = self._of_word[word] = self._of(word.strip("-"))
+            terms += found
+        return terms
+
+    def _of(self, word: str) -> list[str]:
+        terms: list[str] = []
+        for form in [word, *word.split("-")] if "-" in word else [word]:
             if form and form not in STOP_WORDS and (len(form) > 1 or form.isdigit()):
-                terms += spelled(form, spellings)
-    return terms
+                terms += spelled(form, self.spellings)
+        return terms
+
+
+def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
+    """The terms of one text (see :class:`Terms`)."""
+    return Terms(separator, spellings)(text)
 
 
 def one_word_names(names: Iterable[str], separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
@@ -205,12 +225,12 @@ def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]],
                     spellings: Spellings | None) -> list[dict[str, list[str]]]:
     """The terms of each of Material's sections, field by field; a page's first section with the page's names,
     every word of them (``names``) and those of one word whole (``identity``)."""
+    terms = Terms(separator, spellings)
     documents = []
     for section in sections:
-        document = {"title": words(section["title"], separator, spellings),
-                    "text": words(section["text"], separator, spellings)}
+        document = {"title": terms(section["title"]), "text": terms(section["text"])}
         if section["location"] in names:
-            document["names"] = words(" ".join(names[section["location"]]), separator, spellings)
+            document["names"] = terms(" ".join(names[section["location"]]))
             document["identity"] = one_word_names(names[section["location"]], separator, spellings)
         documents.append(document)
     return documents
