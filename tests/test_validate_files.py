@@ -117,3 +117,12 @@ def test_pre_commit_checks_the_data_files_of_the_commit_and_everything_when_sche
     assert all(re.search(all_hook["files"], path) for path in ("data/schema/trial.schema.json",
                                                                 "scripts/kb/data/rules.py"))
     assert all_hook["additional_dependencies"] == files_hook["additional_dependencies"]
+
+
+def test_a_figure_resting_only_on_secondary_sources_is_noted_as_the_whole_check_notes_it(data_root):
+    edit(data_root / "sources.yaml", "maude-2018-nejm:\n  kind: pubmed", "maude-2018-nejm:\n  kind: news\n"
+                                     "  url: https://example.org/news/maude")
+    path = data_root / "products" / "tisagenlecleucel.yaml"
+    whole = [p for p in check_data(data_root).problems if Path(p.path) == path]
+    assert [p.code for p in whole] == ["secondary-source"]
+    assert check_files(data_root, [path]) == whole

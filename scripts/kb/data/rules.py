@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -40,7 +40,7 @@ class IdIndex:
 
     types: dict[str, str] = field(default_factory=dict)  # entity id -> type name
     sources: set[str] = field(default_factory=set)
-    source_kinds: dict[str, str] = field(default_factory=dict)  # source id -> its kind (pubmed, news, ...)
+    source_kinds: Mapping[str, str] = field(default_factory=dict)  # source id -> its kind (pubmed, news, ...)
     entity_types: set[str] = field(default_factory=set)  # every type name a schema declares
     unreadable_ids: set[str] = field(default_factory=set)
     sources_unreadable: bool = False
@@ -429,7 +429,7 @@ def trial_plausibility_problems(document: Document, own_trial: str | None, trial
 PRIMARY_SOURCE_KINDS = {"pubmed", "doi", "trial-registry", "regulator", "guideline"}
 
 
-def secondary_figure_problems(document: Document, source_kinds: dict[str, str]) -> Iterator[Problem]:
+def secondary_figure_problems(document: Document, source_kinds: Mapping[str, str]) -> Iterator[Problem]:
     """A note for each figure whose sources are all secondary (news, press releases, web pages…) unless its
     evidence level says so: the paper, label or registry record should be cited where one exists. A note, not a
     warning: most such figures cite a paper whose PubMed ID or DOI is not recorded yet (a backlog the

@@ -19,11 +19,12 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import yaml
 from jsonschema import ValidationError
 
 from kb import clock
@@ -370,12 +371,38 @@ def _listed_ids(data_root: Path, schemas: Schemas, checks: list[FileCheck]) -> r
         ids.sources = set(given.data)
         ids.source_kinds = _source_kinds(given.data)
     elif bibliography.is_file():
-        ids.sources = set(_SOURCE_KEY.findall(bibliography.read_text(encoding="utf-8", errors="replace")))
-        document = load_document(bibliography, data_root)[0]  # the kinds, for the secondary-source notes
-        ids.source_kinds = _source_kinds(document.data) if document is not None else {}
+        ids.source_kinds = _KindsInText(bibliography.read_text(encoding="utf-8", errors="replace"))
+        ids.sources = set(ids.source_kinds)
     else:
         ids.sources_unreadable = True
     return ids
+
+
+class _KindsInText(Mapping[str, str]):
+    """Each source id of the bibliography's text (its keys at the start of a line) -> its kind, read from that
+    source's own lines when asked for: the secondary-source notes of a few files need a few of the entries."""
+
+    def __init__(self, text: str):
+        starts = [(match.group(1), match.start()) for match in _SOURCE_KEY.finditer(text)]
+        ends = [start for _, start in starts[1:]] + [len(text)]
+        self._text = text
+        self._entries = {key: (start, end) for (key, start), end in zip(starts, ends, strict=True)}
+
+    def __getitem__(self, source_id: str) -> str:
+        start, end = self._entries[source_id]
+        try:
+            entry = yaml.safe_load(self._text[start:end]).get(source_id)
+        except (yaml.YAMLError, AttributeError):
+            raise KeyError(source_id) from None  # kind unknown: no note (the whole check reports the error)
+        if not isinstance(entry, dict) or not isinstance(entry.get("kind"), str):
+            raise KeyError(source_id)
+        return entry["kind"]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _duplicate_of_listed(check: FileCheck, data_root: Path, schemas: Schemas) -> list[Problem]:
