@@ -84,3 +84,15 @@ def test_a_path_that_is_nowhere_is_the_sites_404_page(server):
 
 def test_site_files_are_every_file_once_the_search_index_is_written():
     assert Site({"a.html": b"a"}, done({"search/x.json": b"x"})).files() == {"a.html": b"a", "search/x.json": b"x"}
+
+
+def test_a_search_index_that_could_not_be_written_is_reported_in_the_terminal(capsys):
+    from kb.serve import _report_search_index_failure
+
+    failed: Future = Future()
+    failed.set_exception(ValueError("no sections"))
+    _report_search_index_failure(failed)
+    _report_search_index_failure(done({}))
+    assert capsys.readouterr().err.splitlines() == [
+        "the search index could not be written: ValueError: no sections; search answers with an error until the "
+        "next save"]

@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -22,7 +23,7 @@ from watchdog.observers import Observer
 
 from kb.data.schemas import SchemaError
 from kb.problems import DataError, Problem, one_line
-from kb.serve_build import Preview
+from kb.serve_build import Preview, SiteFiles
 from kb.serve_http import PreviewServer
 from kb.site.render import TEMPLATES
 
@@ -115,6 +116,15 @@ def _build(preview: Preview, server: PreviewServer, *, everything: bool) -> None
     server.publish(outcome.site, [])
     print(f"built {outcome.pages} page(s) in {time.perf_counter() - start:.2f} s; browsers reload",
           file=sys.stderr, flush=True)
+    outcome.site.search_index.add_done_callback(_report_search_index_failure)
+
+
+def _report_search_index_failure(search_index: Future[SiteFiles]) -> None:
+    """Say in the terminal why search does not answer, if the search index of a version could not be written."""
+    error = search_index.exception()
+    if error is not None:
+        print(f"the search index could not be written: {type(error).__name__}: {one_line(str(error))}; search "
+              "answers with an error until the next save", file=sys.stderr, flush=True)
 
 
 def _report(problems: list[Problem], *, kept: bool) -> None:
