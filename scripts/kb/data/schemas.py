@@ -168,6 +168,7 @@ def _entity_type(file_name: str, schema: dict[str, Any]) -> EntityType | None:
 
 
 _ANNOTATIONS = {"description", "examples", "title", "$comment", "default"}
+_CHOICE_KEYS = {"const", "x-facet", *_ANNOTATIONS}  # what an option of a choice holds (x-facet: its group of tags)
 
 
 def _inline_refs(folder: Path, raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -213,7 +214,7 @@ def _choice_as_enum(node: dict[str, Any]) -> dict[str, Any]:
     ``kb new``) as the ``enum`` it means: checked in one step instead of one sub-schema per value."""
     options = node.get("oneOf")
     if not isinstance(options, list) or not options or not all(
-            isinstance(option, dict) and "const" in option and set(option) <= {"const", *_ANNOTATIONS}
+            isinstance(option, dict) and "const" in option and set(option) <= _CHOICE_KEYS
             for option in options):
         return node
     # The options stay beside the enum, as an annotation, for what reads their titles (tags on the site).
