@@ -172,13 +172,17 @@ def site_file(project, relative: str) -> str:
     return (project / "site" / relative).read_text(encoding="utf-8")
 
 
+def validate_strictly_and_build(project) -> None:
+    assert run_kb("validate", "--strict", cwd=project).returncode == 0
+    result = run_kb("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+
+
 def test_following_the_contributing_page_puts_a_new_product_on_its_page_the_index_the_comparison_the_open_data(
         project):
     commands = follow("Add a product, step by step", project)
     assert ["new", "product", "examplecel"] in commands and ["validate", "data/products/examplecel.yaml"] in commands
-    assert run_kb("validate", "--strict", cwd=project).returncode == 0
-    result = run_kb("build", cwd=project)
-    assert result.returncode == 0, result.stderr
+    validate_strictly_and_build(project)
     assert "Examplix" in site_file(project, "products/examplecel/index.html")
     assert 'href="examplecel/"' in site_file(project, "products/index.html")
     assert "examplecel" in site_file(project, "compare/products/index.html")
@@ -191,9 +195,7 @@ def test_following_the_contributing_page_adds_a_trial_of_that_product(project):
     follow("Add a product, step by step", project)
     commands = follow("Add a trial, step by step", project)
     assert ["new", "trial", "example-1"] in commands
-    assert run_kb("validate", "--strict", cwd=project).returncode == 0
-    result = run_kb("build", cwd=project)
-    assert result.returncode == 0, result.stderr
+    validate_strictly_and_build(project)
     assert "EXAMPLE-1" in site_file(project, "trials/example-1/index.html")
     assert 'href="example-1/"' in site_file(project, "trials/index.html")
     assert "trials/example-1/" in site_file(project, "products/examplecel/index.html")

@@ -194,29 +194,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send_file(self, path: Path, content_type: str) -> None:
-        """A file on disk, with a tag of its version: a browser that has this version gets "not modified"."""
+        """A file on disk, with a tag of its version: a browser that has this version gets "not modified" (it
+        asks again each time: no-cache)."""
         stat = path.stat()
-        tag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-        if self.headers.get("If-None-Match") == tag:
+        version = {"ETag": f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"', "Cache-Control": "no-cache"}
+        if self.headers.get("If-None-Match") == version["ETag"]:
             self.send_response(HTTPStatus.NOT_MODIFIED)
-            self.send_header("ETag", tag)
-            self.send_header("Cache-Control", "no-cache")
+            for name, value in version.items():
+                self.send_header(name, value)
             self.end_headers()
             return
-        body = path.read_bytes()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", tag)
-        self.send_header("Cache-Control", "no-cache")  # asked again each time, answered "not modified"
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(HTTPStatus.OK, path.read_bytes(), content_type, version)
 
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str, headers: dict[str, str] | None = None
+              ) -> None:
+        """``body`` with its type and length; kept by no browser unless ``headers`` say otherwise."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {"Cache-Control": "no-store"}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 

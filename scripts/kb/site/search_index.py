@@ -114,7 +114,7 @@ class Terms:
 
     def __call__(self, text: str) -> list[str]:
         terms: list[str] = []
-        for word in self.separator.split(html.unescape(_TAG.sub(" ", text)).lower()):
+        for word in _raw_words(text, self.separator):
             found = self._of_word.get(word)
             if found is None:
                 found = self._of_word[word] = self._of(word.strip("-"))
@@ -153,8 +153,13 @@ def spelled(term: str, spellings: Spellings | None) -> list[str]:
 
 def _split(text: str, separator: re.Pattern[str]) -> list[str]:
     """The words of ``text`` (HTML tags skipped), lower-case, without hyphens at either end."""
-    split = (word.strip("-") for word in separator.split(html.unescape(_TAG.sub(" ", text)).lower()))
-    return [word for word in split if word]
+    return [word for word in (raw.strip("-") for raw in _raw_words(text, separator)) if word]
+
+
+def _raw_words(text: str, separator: re.Pattern[str]) -> list[str]:
+    """``text`` (HTML tags skipped, character references read) lower-case, split at ``separator``: hyphens at
+    either end of a word are kept, and empty strings left where separators meet or end the text."""
+    return separator.split(html.unescape(_TAG.sub(" ", text)).lower())
 
 
 # --- What the data says about names --------------------------------------------------------------------------
