@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from kb.site.diagrams import Bar, TimelineEvent, bar_chart, process_diagram, timeline
+from material.plugins.search.plugin import Parser
 
 
 def _points(chart: str, css_class: str) -> list[dict[str, str]]:
@@ -57,3 +58,12 @@ def test_a_process_diagram_is_drawn_at_a_phones_width_and_never_scaled_up():
     width = re.search(r'viewBox="0 0 (\d+) (\d+)" width="(\d+)" height="(\d+)"', svg)
     assert width.group(1) == width.group(3) == "352" and width.group(2) == width.group(4)
     assert svg.count('class="kb-box"') == 5
+
+
+def test_search_reads_a_process_diagram_as_its_description_says_it_and_not_its_box_labels_run_together():
+    svg = process_diagram(["Stem cell infusion", "Engraftment and recovery"], "Steps", "steps")
+    parser = Parser()
+    parser.feed(f'<h1 id="page">Page</h1><p>Before.</p>{svg}')
+    text = " ".join("".join(section.text) for section in parser.data)
+    assert "1. Stem cell infusion; 2. Engraftment and recovery" in text
+    assert text.count("infusion") == 1  # the labels of the boxes say it again, and Material runs them together

@@ -53,7 +53,7 @@ def process_diagram(steps: list[str], title: str, svg_id: str) -> str:
     body = ['<defs><marker id="' + svg_id + '-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
             'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="kb-arrow-head"/>'
             "</marker></defs>"]
-    centres = []
+    centres, labels = [], []
     for index, step in enumerate(steps):
         row, column = divmod(index, per_row)
         x = pad + column * (box_w + gap_x)
@@ -63,8 +63,8 @@ def process_diagram(steps: list[str], title: str, svg_id: str) -> str:
         lines = _wrap(f"{index + 1}. {step}", int(box_w / _CHAR_WIDTH) - 1)[:3]
         first_y = y + box_h / 2 - (len(lines) - 1) * 8 + 4
         for number, line in enumerate(lines):
-            body.append(f'<text x="{x + box_w / 2}" y="{first_y + number * 16:.0f}" text-anchor="middle" '
-                        f'class="kb-box-text">{_esc(line)}</text>')
+            labels.append(f'<text x="{x + box_w / 2}" y="{first_y + number * 16:.0f}" text-anchor="middle" '
+                          f'class="kb-box-text">{_esc(line)}</text>')
     for (x1, y1), (x2, y2) in pairwise(centres):
         if y1 == y2:
             path = f"M {x1 + box_w} {y1 + box_h / 2} L {x2 - 2} {y2 + box_h / 2}"
@@ -72,6 +72,9 @@ def process_diagram(steps: list[str], title: str, svg_id: str) -> str:
             path = (f"M {x1 + box_w / 2} {y1 + box_h} L {x1 + box_w / 2} {y1 + box_h + gap_y / 2} "
                     f"L {x2 + box_w / 2} {y1 + box_h + gap_y / 2} L {x2 + box_w / 2} {y2 - 2}")
         body.append(f'<path d="{path}" class="kb-arrow" marker-end="url(#{svg_id}-arrow)"/>')
+    # The boxes' words are left out of search (the description says the same in sentences): Material's search
+    # would join the text elements into words such as "cellinfusion4".
+    body.append('<g data-search-exclude>' + "".join(labels) + "</g>")
     description = "Steps in order: " + "; ".join(f"{i + 1}. {s}" for i, s in enumerate(steps)) + "."
     return _svg(width, height, title, description, body, svg_id)
 
