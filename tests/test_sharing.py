@@ -42,12 +42,12 @@ CSL_TYPES = {"article", "article-journal", "article-magazine", "article-newspape
              "performance", "periodical", "personal_communication", "post", "post-weblog", "regulation", "report",
              "review", "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage"}
 PRODUCT_HISTORY = """review_history:
+  - date: '2025-11-02'
+    change: First version of the page.
   - date: '2026-01-15'
     reviewer: A. Curator
     change: Checked the ELIANA figures against the NEJM paper.
-  - date: '2025-11-02'
-    change: First version of the page.
-"""
+"""  # oldest first in the file: the page lists the changes newest first all the same
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,7 @@ def test_each_entity_page_links_to_its_own_json(site):
         assert (site / "api" / "v1" / "products" / f"{entity_id}.json").is_file()
 
 
-def test_changes_to_this_page_come_from_its_review_history(site):
+def test_changes_to_this_page_come_from_its_review_history_newest_first(site):
     html = (site / "products/tisagenlecleucel/index.html").read_text()
     section = html.split('id="changes-to-this-page"', 1)[1].split("<h2", 1)[0]
     text = " ".join(re.sub(r"<[^>]+>", " ", section).split())
