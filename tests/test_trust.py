@@ -95,6 +95,14 @@ def test_the_built_page_check_reads_an_address_as_a_browser_does(address):
     assert unsafe_addresses(f'<a href="{quoted}">x</a>') == [decoded.strip("".join(map(chr, range(0x21))))]
 
 
+@pytest.mark.parametrize("tag", [
+    '<a/href="javascript:x">', "<a\nHREF=javascript:x>", "<img alt='' src = 'javascript:x'>",
+    '<svg><a xlink:href="javascript:x"/></svg>', '<object data="javascript:x"></object>',
+])
+def test_the_built_page_check_finds_an_address_wherever_a_browser_reads_an_attribute(tag):
+    assert unsafe_addresses(tag) == ["javascript:x"]
+
+
 @pytest.mark.parametrize("address", ["https://x.org", "http://x.org", "../products/x/", "#fn:1", "x/", "?q=1"])
 def test_the_built_page_check_accepts_site_and_web_addresses(address):
     assert unsafe_addresses(f'<a href="{address}">x</a><img src="{address}">') == []

@@ -1,11 +1,11 @@
 """The last line of defence: every link and source address in the built pages is one the site allows.
 
 Validation refuses unsafe links in the data, and the renderer escapes what it writes; this check reads what
-actually came out. Every ``href``, ``src``, ``action``, ``formaction`` and ``srcset`` value of every built
-HTML page is decoded as a browser decodes it (character references resolved; tabs, line feeds and carriage
-returns dropped; control characters and spaces trimmed) and must be a relative address, a ``#fragment``, or
-an ``https://`` or ``http://`` address. Anything else fails the build, naming the page and the data file
-that made it.
+actually came out. Every ``href``, ``xlink:href``, ``src``, ``srcset``, ``action``, ``formaction`` and ``data``
+(of an object) value of every built HTML page is decoded as a browser decodes it (character references resolved;
+tabs, line feeds and carriage returns dropped; control characters and spaces trimmed) and must be a relative
+address, a ``#fragment``, or an ``https://`` or ``http://`` address. Anything else fails the build, naming the
+page and the data file that made it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ import html
 import re
 from pathlib import Path
 
-_ATTRIBUTE = re.compile(r"""\s(?:href|src|action|formaction|srcset|xlink:href)\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+)""",
-                        re.IGNORECASE)
+# An attribute that holds an address, and its value; a browser also reads an attribute after "/" (<a/href=...>).
+# (The lookahead only makes the scan faster: it skips at once the separators not followed by the first letter of
+# one of these names.)
+_ATTRIBUTE = re.compile(r"""[\s/](?=[hsafxd])(?:href|src|action|formaction|srcset|xlink:href|data)\s*=\s*"""
+                        r"""("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.IGNORECASE)
 _DROPPED = re.compile(r"[\t\n\r]")  # browsers remove these anywhere in a URL
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 _TRIMMED = "".join(map(chr, range(0x21)))  # C0 control characters and the space, trimmed from both ends
