@@ -53,6 +53,23 @@ def test_search_finds_a_product_by_its_brand_name(page: Page, site_url: str):
         timeout=10_000)
 
 
+def test_a_search_result_shows_the_section_that_matched_with_the_word_highlighted(page: Page, site_url: str):
+    page.goto(site_url)
+    open_search(page, "tocilizumab")
+    first = page.locator(".md-search-result__item").first
+    expect(first.locator("mark").first).to_have_text(re.compile("^tocilizumab$", re.IGNORECASE), timeout=10_000)
+    # a snippet of the section's text, not only its title
+    assert len(first.locator("article").first.inner_text()) > 100
+
+
+def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, site_url: str):
+    page.route("**/search/texts/*", lambda route: route.abort())
+    page.goto(site_url)
+    open_search(page, "Kymriah")
+    expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
+        timeout=10_000)
+
+
 def test_navigation_tabs_lead_to_the_section(page: Page, site_url: str):
     page.goto(site_url)
     page.locator(".md-tabs__link", has_text="Products").click()

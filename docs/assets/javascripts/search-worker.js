@@ -68,12 +68,14 @@ addEventListener("message", event => {
 importScripts(new URL(self.location.href).searchParams.get("material"))
 
 /* Hand a query to Material's worker. Its answer goes out as it comes unless the search found shards
-   missing: then it is held back, they are fetched together, and the query is handed on again (unless a newer
-   one is on its way); after three rounds it goes out as it is, whatever is missing. */
+   missing: then it is held back (and left empty, see lunr.Builder.prototype.build), they are fetched together,
+   and the query is handed on again (unless a newer one is on its way); after three rounds, or if a shard does
+   not load, the answer goes out as it is, whatever is missing. */
+const LAST_ROUND = 3
 let asked = null                /* the query Material's worker is answering */
-let rounds = 0                  /* how often it was handed on for missing shards */
-function searchFor(query, again = false) {
-  rounds = again ? rounds + 1 : 0
+let round = 0                   /* how often it was handed on for missing shards */
+function searchFor(query, handedOn = 0) {
+  round = handedOn
   asked = query
   dispatchEvent(new MessageEvent("message", { data: { type: QUERY, data: query, rewritten: true } }))
 }
@@ -81,20 +83,22 @@ const post = self.postMessage.bind(self)
 self.postMessage = message => {
   if (message.type !== RESULT)
     return post(message)
-  if (missing.size === 0 || rounds >= 3) {
+  if (missing.size === 0 || round >= LAST_ROUND) {
     missing.clear()
     return post(message)
   }
   const shards = [...missing]
   const held = asked
+  const next = round + 1
   missing.clear()
   Promise.all(shards.map(([path, take]) => fetch(new URL(`search/${path}`, site))
     .then(response => response.json())
     .then(take)))
-    .then(() => {
+    .then(() => next, () => LAST_ROUND)             /* a shard did not load: answer with what there is */
+    .then(handedOn => {
       if (latestQuery === null && asked === held)
-        searchFor(held, true)
-    }, () => post(message))                        /* a shard did not load: answer with what there is */
+        searchFor(held, handedOn)
+    })
 }
 
 /* The shard holding item `position`, given where each shard starts. */
@@ -176,10 +180,14 @@ lunr.Builder.prototype.build = function () {
     try {
       if (last.text !== text || last.version !== postingsVersion)
         last = { text, version: postingsVersion, results: search.call(this, text) }
+      const withText = last.results.slice(0, HIGHLIGHTED).map(result => hasText(Number(result.ref)))
+      /* An answer given while shards are missing is held back and the query asked again once they are in
+         (self.postMessage above): Material's worker need not rank, group and highlight it. */
+      if (missing.size > 0 && round < LAST_ROUND)
+        return []
       return last.results.map((result, rank) => {
-        const position = Number(result.ref)
-        const section = sections[position]
-        addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED && hasText(position))
+        const section = sections[Number(result.ref)]
+        addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED && withText[rank])
         return { ...result, ref: section.location }
       })
     } finally {
