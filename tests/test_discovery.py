@@ -94,8 +94,15 @@ def test_tags_are_shown_by_their_title_in_the_schemas_list(site):
 
 def test_every_figure_shows_its_evidence_level_linked_to_the_scale(site):
     html = page(site, "products/tisagenlecleucel")
-    assert 'href="../../reference/evidence-levels/">Single arm trial</a>' in html
+    assert 'href="../../reference/evidence-levels/">Single-arm trial</a>' in html
     assert "A prospective single-arm" in page(site, "reference/evidence-levels")
+
+
+def test_evidence_levels_show_their_titles_in_us_spelling_while_their_values_stay(site):
+    levels = text_of(page(site, "reference/evidence-levels"))
+    assert "Randomized trial A randomized controlled trial." in levels and "andomised" not in levels
+    exported = (site / "api" / "v1" / "products" / "tisagenlecleucel.json").read_text()
+    assert '"evidence_level": "single-arm-trial"' in exported
 
 
 def test_bibliography_lists_what_cites_each_source(site):

@@ -148,7 +148,7 @@ def test_figure_shows_value_population_n_and_evidence_level(pages):
     row = next(line for line in pages["products/tisagenlecleucel.md"].splitlines() if "Overall remission" in line)
     assert "<strong>81% (95% CI 71–89)</strong>" in row
     assert "(n = 75)" in row
-    assert "Single arm trial" in row
+    assert "Single-arm trial" in row
     assert 'href="#fn:maude-2018-nejm"' in row
 
 

@@ -126,22 +126,35 @@ class KnowledgeBase:
             schema = self.schemas.inlined.get(entity_type.schema_file, {})
             options = choices(schema.get("properties", {}).get("tags", {}).get("items", {}))
             if options:
-                return {option["const"]: option["title"] for option in options
-                        if "const" in option and "title" in option}
+                return _titles(options)
         return {}
 
     @cached_property
     def metric_titles(self) -> dict[str, str]:
         """Each figure metric's short label in the schemas (overall-remission: CR/CRi), for comparisons."""
-        figure = self.schemas.inlined.get("common.schema.json", {}).get("$defs", {}).get("figure", {})
-        options = choices(figure.get("properties", {}).get("metric", {}))
-        return {option["const"]: option["title"] for option in options if "const" in option and "title" in option}
+        figure = self._shared_definition("figure")
+        return _titles(choices(figure.get("properties", {}).get("metric", {})))
+
+    @cached_property
+    def evidence_level_titles(self) -> dict[str, str]:
+        """Each evidence level's title in the schemas (randomised-trial: Randomized trial): the value stays as
+        it is in the data and the open data, the title is what a page shows."""
+        return _titles(choices(self._shared_definition("evidenceLevel")))
+
+    def _shared_definition(self, name: str) -> dict[str, Any]:
+        """A definition of the shared schema (common.schema.json's $defs), with its references inlined."""
+        return self.schemas.inlined.get("common.schema.json", {}).get("$defs", {}).get(name, {})
 
     def review_events(self) -> list[tuple[str, Entity, dict[str, Any]]]:
         """Every review-history entry as (date, entity, entry), newest first."""
         events = [(entry["date"], entity, entry) for entity in self.entities.values()
                   for entry in entity.data.get("review_history", [])]
         return sorted(events, key=lambda event: (event[0], event[1].name.lower()), reverse=True)
+
+
+def _titles(options: list[dict[str, Any]]) -> dict[str, str]:
+    """Each choice's title, by its value, for the choices of a schema list that give one."""
+    return {option["const"]: option["title"] for option in options if "const" in option and "title" in option}
 
 
 def load_knowledge_base(data_root: Path, *, strict: bool = False) -> KnowledgeBase:
