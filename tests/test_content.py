@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+import yaml
 from kb.model import load_knowledge_base
 
 from tests.conftest import REPO
@@ -224,3 +226,46 @@ def test_the_share_of_figures_on_a_primary_source_never_falls(kb):
     share = len(primary) / len(figures)
     print(f"{len(primary)} of {len(figures)} figures ({share:.0%}) rest on a primary source; the target is 90%")
     assert share >= PRIMARY_SHARE_FLOOR
+
+
+# The site's prose is US English (the About page says so; search finds the British spellings too). These are the
+# British word starts of data/spellings.yaml and a few British spellings that search does not need to pair. Only
+# words in lower case count: a capitalized one is a proper name (Tata Memorial Centre, The Lancet Haematology).
+OTHER_BRITISH_WORDS = ["signalling", "centre", "programme", "enrolment", "analysed", "organisation", "favour",
+                       "catalogue", "recognis"]
+# Fields that hold names, identifiers or published titles, which keep their own spelling.
+NOT_PROSE = {"citation", "url", "doi", "tags", "evidence_level", "aliases", "name", "term", "issuer", "brand",
+             "synonyms", "abbreviation", "see", "sources", "related", "id"}
+
+
+def british_words(value: object, pattern: re.Pattern[str], path: str = "") -> list[str]:
+    """Where ``value`` (YAML data) uses a British spelling in prose: 'path: word' for each."""
+    if isinstance(value, dict):
+        return [found for key, item in value.items() if key not in NOT_PROSE
+                for found in british_words(item, pattern, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [found for number, item in enumerate(value)
+                for found in british_words(item, pattern, f"{path}[{number}]")]
+    return [f"{path}: {match.group(0)}" for match in pattern.finditer(value)] if isinstance(value, str) else []
+
+
+@pytest.fixture(scope="module")
+def british() -> re.Pattern[str]:
+    starts = [*yaml.safe_load((REPO / "data" / "spellings.yaml").read_text(encoding="utf-8")).values(),
+              *OTHER_BRITISH_WORDS]
+    return re.compile(r"(?<![\w@:/.#-])(" + "|".join(map(re.escape, starts)) + r")\w*")
+
+
+def test_the_spelling_check_finds_british_prose_but_not_names_or_addresses(british):
+    data = {"summary": "The tumour was analysed in paediatric centres.", "name": "paediatric leukaemia",
+            "note": "Tata Memorial Centre; see https://example.org/tumour-board"}
+    assert british_words(data, british) == [".summary: tumour", ".summary: analysed", ".summary: paediatric",
+                                            ".summary: centres"]
+
+
+def test_prose_is_written_in_us_english(british):
+    found = [f"{path.relative_to(REPO)}{where}"
+             for path in sorted((REPO / "data").rglob("*.yaml")) if path.parent.name != "schema"
+             and path.name != "spellings.yaml"
+             for where in british_words(yaml.safe_load(path.read_text(encoding="utf-8")), british)]
+    assert not found, "British spellings in prose (the site is written in US English):\n" + "\n".join(found)
