@@ -225,3 +225,10 @@ def test_every_text_field_of_every_entity_is_in_its_pages_index_entries(knowledg
                 if absent:
                     missing.append(f"{entity.id} {'.'.join(map(str, path))}: {sorted(absent)[:5]}")
     assert not missing, "\n".join(missing)
+
+
+def test_the_audience_tab_labels_are_left_out_of_every_section(real_site: Path):
+    sections = read_sections(real_site)
+    assert not [s["location"] for s in sections if "For patients and families" in s["text"]]
+    assert any("For patients and families" in html.read_text(encoding="utf-8")  # still on the pages
+               for html in (real_site / "products").rglob("index.html"))

@@ -43,7 +43,7 @@ from kb.site.export import FEED, export_files
 from kb.site.feed import atom_feed
 from kb.site.links import mark_external_links
 from kb.site.plan import PlannedPage, plan_site
-from kb.site.search_index import write_search_index
+from kb.site.search_index import leave_tab_labels_out, write_search_index
 from kb.site.sharing import page_json_ld, script_json
 
 GLOSSARY_PAGE = "reference/glossary.md"
@@ -187,7 +187,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
         html = mark_abbreviations(html, build.abbreviations, build.abbreviation_pattern,
                                   None if on_glossary else glossary.url_relative_to(page.file))
-        return mark_external_links(html)
+        return leave_tab_labels_out(mark_external_links(html))
 
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
                         ) -> dict[str, Any]:

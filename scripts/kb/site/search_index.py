@@ -81,6 +81,18 @@ _TAG = re.compile(r"<[^>]*>")
 _NAME_FIELDS = ("name", "aliases", "brand", "abbreviation", "nct")
 
 
+# --- What search leaves out of a page ----------------------------------------------------------------------
+
+_TAB_LABELS = '<div class="tabbed-labels">'
+
+
+def leave_tab_labels_out(page_html: str) -> str:
+    """``page_html`` with the labels of its content tabs ("For patients and families", "For clinicians") marked
+    for Material's search to leave out (``data-search-exclude``): on every entity page they would open the
+    first section's snippet in each result, run together as one line."""
+    return page_html.replace(_TAB_LABELS, '<div class="tabbed-labels" data-search-exclude>')
+
+
 # --- Words ---------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
