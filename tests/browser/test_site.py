@@ -62,6 +62,21 @@ def test_a_search_result_shows_the_section_that_matched_with_the_word_highlighte
     assert any(len(text) > 100 for text in first.locator("article").all_inner_texts())
 
 
+def test_each_of_the_first_results_shows_a_snippet(page: Page, site_url: str):
+    page.goto(site_url)
+    open_search(page, "Kymriah")  # found on many pages, in their first sections and further down
+    items = page.locator(".md-search-result__item")
+    expect(items.nth(5)).to_be_visible(timeout=10_000)
+    without = ["(not searched yet)"]
+    for _ in range(20):  # results for the first letters may show while the whole word is still being searched
+        without = [items.nth(i).locator("article").first.inner_text().split("\n")[0] for i in range(6)
+                   if not any(len(text) > 100 for text in items.nth(i).locator("article").all_inner_texts())]
+        if not without:
+            break
+        page.wait_for_timeout(250)
+    assert not without, f"results shown without a snippet: {without}"
+
+
 def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, site_url: str):
     page.route("**/search/texts/*", lambda route: route.abort())
     page.goto(site_url)

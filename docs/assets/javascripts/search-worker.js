@@ -23,6 +23,7 @@ const SETUP = 0                 /* Material's message types (integrations/search
 const QUERY = 2
 const RESULT = 3
 const HIGHLIGHTED = 16          /* top results given their text and highlighting (Material shows ten pages) */
+const FIRST_SECTION_WEIGHT = 2.5  /* how Material's ranking favors a page's first section (see shownFirst) */
 
 const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
 let index = null                /* the lunr.Index over the prebuilt vocabulary, once loaded */
@@ -178,16 +179,18 @@ lunr.Builder.prototype.build = function () {
   index.search = function (text) {
     searching = true
     try {
-      if (last.text !== text || last.version !== postingsVersion)
-        last = { text, version: postingsVersion, results: search.call(this, text) }
-      const withText = last.results.slice(0, HIGHLIGHTED).map(result => hasText(Number(result.ref)))
+      if (last.text !== text || last.version !== postingsVersion) {
+        const results = search.call(this, text)
+        last = { text, version: postingsVersion, results, shownFirst: shownFirst(results) }
+      }
+      const withText = new Map([...last.shownFirst].map(ref => [ref, hasText(Number(ref))]))
       /* An answer given while shards are missing is held back and the query asked again once they are in
          (self.postMessage above): Material's worker need not rank, group and highlight it. */
       if (missing.size > 0 && round < LAST_ROUND)
         return []
-      return last.results.map((result, rank) => {
+      return last.results.map(result => {
         const section = sections[Number(result.ref)]
-        addPositions(builder, section, result.matchData.metadata, rank < HIGHLIGHTED && withText[rank])
+        addPositions(builder, section, result.matchData.metadata, withText.get(result.ref) === true)
         return { ...result, ref: section.location }
       })
     } finally {
@@ -206,6 +209,16 @@ lunr.Builder.prototype.build = function () {
     return query.call(this, build)
   }
   return index
+}
+
+/* The refs of the results that get their text: the first HIGHLIGHTED in the order Material's worker shows them.
+   It ranks lunr's results again (integrations/search/_/index.ts): score x (1 + boost^2), the boost being 1 for
+   a page's first section plus the share of the query's words matched, so that a page's first section counts
+   about FIRST_SECTION_WEIGHT times another section with the same lunr score. */
+function shownFirst(results) {
+  const weight = result =>
+    result.score * (sections[Number(result.ref)].location.includes("#") ? 1 : FIRST_SECTION_WEIGHT)
+  return new Set([...results].sort((a, b) => weight(b) - weight(a)).slice(0, HIGHLIGHTED).map(result => result.ref))
 }
 
 /* Whether the text of section `position` is in; if not, its shard is noted as missing. */
