@@ -82,3 +82,8 @@ def test_a_misspelling_finds_the_first_page_but_scores_below_the_word_spelled_ri
     wrong_page, wrong_score = first(wrong)
     assert wrong_page == right_page == (page or right_page)
     assert wrong_score < right_score
+
+
+def test_the_bibliography_comes_after_the_entity_pages_that_name_the_product(search_page: Page):
+    pages = first_pages(search_page, "Kymriah", count=6)
+    assert len(pages) == 6 and not [page for page in pages if page.startswith("reference/")], pages
