@@ -3,6 +3,7 @@ reaches its page's index entries."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -27,6 +28,7 @@ from kb.site.search_index import (
     words,
 )
 from lunr.builder import Builder
+from mkdocs.utils.yaml import yaml_load
 
 REPO = Path(__file__).resolve().parent.parent
 SEPARATOR = re.compile(r"""[\s!"#$%&'()+,./:;<=>?@\[\]_`{|}·–—‘’“”…≤≥±×]+""")
@@ -232,3 +234,12 @@ def test_the_audience_tab_labels_are_left_out_of_every_section(real_site: Path):
     assert not [s["location"] for s in sections if "For patients and families" in s["text"]]
     assert any("For patients and families" in html.read_text(encoding="utf-8")  # still on the pages
                for html in (real_site / "products").rglob("index.html"))
+
+
+def test_the_worker_is_set_up_with_the_settings_material_gives_its_own_and_the_themes_suggestions(real_site: Path):
+    prebuilt = json.loads((real_site / "search" / "prebuilt_index.json").read_text(encoding="utf-8"))
+    material = json.loads((real_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert prebuilt["setup"]["config"] == material["config"]
+    with (REPO / "mkdocs.yml").open(encoding="utf-8") as config:
+        features = yaml_load(config)["theme"]["features"]
+    assert prebuilt["setup"]["options"] == {"suggest": "search.suggest" in features}

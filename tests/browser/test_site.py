@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 PAGE_TYPES = {
     "home": "",
@@ -83,6 +83,27 @@ def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, sit
     open_search(page, "Kymriah")
     expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
         timeout=10_000)
+
+
+def test_search_answers_before_the_page_has_read_its_search_settings(page: Page, site_url: str):
+    # the worker sets itself up from the index built with the site, without waiting for the page's message
+    held: list[Route] = []
+    page.route("**/search/search_index.json", lambda route: held.append(route))
+    page.goto(site_url)
+    open_search(page, "Kymriah")
+    expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
+        timeout=10_000)
+    assert held  # still unanswered
+    for route in held:
+        route.continue_()
+
+
+def test_a_page_reads_the_sitemap_once(page: Page, site_url: str):
+    sitemaps: list[str] = []
+    page.on("request", lambda request: sitemaps.append(request.url) if "sitemap.xml" in request.url else None)
+    page.goto(site_url + "products/tisagenlecleucel/")
+    page.wait_for_load_state("networkidle")
+    assert sitemaps == [site_url + "sitemap.xml"]  # for instant navigation; the feed's link asks for none
 
 
 def test_navigation_tabs_lead_to_the_section(page: Page, site_url: str):

@@ -205,7 +205,8 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
     def on_post_build(self, config: MkDocsConfig) -> None:
         """5. The search index, built from Material's sections of every page (see kb.site.search_index)."""
         self._stop_worker()
-        write_search_index(Path(config.site_dir), self._current().knowledge_base)
+        write_search_index(Path(config.site_dir), self._current().knowledge_base,
+                           suggest="search.suggest" in config.theme.get("features", []))
 
     def on_build_error(self, error: Exception) -> None:
         self._stop_worker()

@@ -5,8 +5,8 @@ Material's search plugin cuts each page into sections (its ``search/search_index
 text). :func:`write_search_index`, the one entry point, runs once after the build and writes under
 ``search/``:
 
-- ``prebuilt_index.json``, loaded when a page opens: the sorted vocabulary, each section's page, anchor and
-  title, and where the shards below start;
+- ``prebuilt_index.json``, loaded when a page opens: the settings Material's worker is set up with, the sorted
+  vocabulary, each section's page, anchor and title, and where the shards below start;
 - ``postings/N.json``: for a run of terms, every (field, section, score) that holds each term;
 - ``texts/N.json``: the text of a run of sections, for the snippets of the results shown.
 
@@ -282,9 +282,10 @@ def _located(sections: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {"pages": list(pages), "sections": located}
 
 
-def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase) -> None:
+def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase, *, suggest: bool) -> None:
     """Write the search index from the sections Material's search plugin wrote, and keep only the settings in
-    Material's file (its page script reads them; the worker gets the sections from ours)."""
+    Material's file (its page script reads them). The worker is set up from ours: the same settings (and
+    whether the theme suggests how to complete the last word, ``suggest``) and the sections."""
     material_path = site_dir / MATERIAL_INDEX
     material = json.loads(material_path.read_text(encoding="utf-8"))
     sections = material["docs"]
@@ -295,7 +296,9 @@ def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase) -> None:
     for stale in ("postings", "texts"):
         shutil.rmtree(folder / stale, ignore_errors=True)
         (folder / stale).mkdir()
-    for path, data in index_files(sections, documents).items():
+    files = index_files(sections, documents)
+    files[PREBUILT_INDEX]["setup"] = {"config": material["config"], "options": {"suggest": suggest}}
+    for path, data in files.items():
         (folder / path).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     material["docs"] = []
     material_path.write_text(json.dumps(material, separators=(",", ":")), encoding="utf-8")
