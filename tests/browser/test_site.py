@@ -98,6 +98,29 @@ def test_search_answers_before_the_page_has_read_its_search_settings(page: Page,
         route.continue_()
 
 
+def test_no_search_shard_is_fetched_twice_while_a_reader_types(page: Page, site_url: str):
+    fetched: list[str] = []
+    held: list[Route] = []
+    typing = [True]
+
+    def answer_when_typed(route: Route) -> None:  # shards arrive once the word is typed whole
+        fetched.append(route.request.url)
+        held.append(route) if typing[0] else route.continue_()
+
+    page.route("**/search/postings/*", answer_when_typed)
+    page.goto(site_url)
+    page.keyboard.press("/")
+    expect(page.locator(".md-search-result__meta")).not_to_have_text("Initializing search", timeout=10_000)
+    page.keyboard.type("tisagenlecleucel", delay=50)  # a search per letter, each needing the same shards
+    page.wait_for_timeout(300)
+    typing[0] = False
+    for route in held:
+        route.continue_()
+    expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
+        timeout=10_000)
+    assert fetched and sorted(fetched) == sorted(set(fetched))
+
+
 def test_a_page_reads_the_sitemap_once(page: Page, site_url: str):
     sitemaps: list[str] = []
     page.on("request", lambda request: sitemaps.append(request.url) if "sitemap.xml" in request.url else None)

@@ -95,14 +95,27 @@ self.postMessage = message => {
   const held = asked
   const next = round + 1
   missing.clear()
-  Promise.all(shards.map(([path, take]) => fetch(new URL(`search/${path}`, site))
-    .then(response => response.json())
-    .then(take)))
+  Promise.all(shards.map(([path, take]) => load(path, take)))
     .then(() => next, () => LAST_ROUND)             /* a shard did not load: answer with what there is */
     .then(handedOn => {
       if (latestQuery === null && asked === held)
         searchFor(held, handedOn)
     })
+}
+
+/* Fetch shard `path` and give its content to `take`, once: a search for the next letters a reader types that
+   needs a shard already on its way waits for that fetch. A shard that does not load may be asked for again. */
+const loads = new Map()
+function load(path, take) {
+  if (!loads.has(path))
+    loads.set(path, fetch(new URL(`search/${path}`, site))
+      .then(response => response.json())
+      .then(take)
+      .catch(error => {
+        loads.delete(path)
+        throw error
+      }))
+  return loads.get(path)
 }
 
 /* The shard holding item `position`, given where each shard starts. */
