@@ -77,6 +77,17 @@ def test_each_of_the_first_results_shows_a_snippet(page: Page, site_url: str):
     assert not without, f"results shown without a snippet: {without}"
 
 
+@pytest.mark.parametrize("query", ["tocilizumab dose", "grade 2 CRS"])
+def test_results_that_hold_every_word_of_the_query_come_first(page: Page, site_url: str, query: str):
+    # not a page with one of the words in its title: Material marks what a result lacks as "Missing"
+    page.goto(site_url)
+    open_search(page, query)
+    items = page.locator(".md-search-result__item")
+    expect(items.nth(5)).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(500)  # results for the first letters may show while the whole query is being searched
+    assert [items.nth(i).inner_text() for i in range(6) if "Missing" in items.nth(i).inner_text()] == []
+
+
 def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, site_url: str):
     page.route("**/search/texts/*", lambda route: route.abort())
     page.goto(site_url)

@@ -13,7 +13,8 @@
  *   3. gives the top results their text (search/texts/) and tells Material's highlighter where the matched
  *      words are (Material's own tokenizer finds them);
  *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
- *      misspelling-tolerant clause for long words.
+ *      misspelling-tolerant clause for long words;
+ *   5. ranks the sections that hold every word of a query first.
  * A search that finds shards missing is answered again once they are in: Material's worker answers at once
  * (lunr is synchronous), so its answer is held back while the missing shards are fetched, all together.
  * main.html points Material at this file and passes the address of Material's worker as ?material=.
@@ -25,6 +26,7 @@ const QUERY = 2
 const RESULT = 3
 const HIGHLIGHTED = 16          /* top results given their text and highlighting (Material shows ten pages) */
 const FIRST_SECTION_WEIGHT = 2.5  /* how Material's ranking favors a page's first section (see shownFirst) */
+const ALL_WORDS_WEIGHT = 1e4    /* a section with every word of the query first (see allWordsFirst) */
 
 const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
 let index = null                /* the lunr.Index over the prebuilt vocabulary, once loaded */
@@ -53,6 +55,7 @@ fetch(new URL("search/prebuilt_index.json", site))
    last of the queries that arrive while a search runs (a reader typing fast sends one per key), rewritten.
    Registered before Material's worker is imported, so it sees every message first. */
 let latestQuery = null
+let readerWords = []            /* the words of the query being answered, as the reader typed them */
 addEventListener("message", event => {
   const message = event.data
   if (message.type === QUERY && !message.rewritten) {
@@ -60,6 +63,7 @@ addEventListener("message", event => {
     if (latestQuery === null)
       setTimeout(() => {                        /* after the queries already queued behind this one */
         const query = withQueryRules(latestQuery)
+        readerWords = latestQuery.toLowerCase().split(lunr.tokenizer.separator).filter(Boolean)
         latestQuery = null
         searchFor(query)
       })
@@ -196,7 +200,7 @@ lunr.Builder.prototype.build = function () {
     searching = true
     try {
       if (last.text !== text || last.version !== postingsVersion) {
-        const results = search.call(this, text)
+        const results = allWordsFirst(search.call(this, text))
         last = { text, version: postingsVersion, results, shownFirst: shownFirst(results) }
       }
       const withText = new Map([...last.shownFirst].map(ref => [ref, hasText(Number(ref))]))
@@ -225,6 +229,20 @@ lunr.Builder.prototype.build = function () {
     return query.call(this, build)
   }
   return index
+}
+
+/* Lunr's results, those of the sections that hold every word of the query first: "tocilizumab dose" lists the
+   sections about tocilizumab's dose before a page with "dose" in its title (a title weighs a thousand times
+   the text, in Material's settings). Words that no section holds (stop words, misspellings found only by their
+   fuzzy clause) are not asked for. */
+function allWordsFirst(results) {
+  const matches = (word, result) => Object.keys(result.matchData.metadata).some(term => term.startsWith(word))
+  const held = readerWords.filter(word => results.some(result => matches(word, result)))
+  if (held.length < 2)
+    return results
+  return results.map(result => held.every(word => matches(word, result))
+    ? { ...result, score: result.score * ALL_WORDS_WEIGHT }
+    : result)
 }
 
 /* The refs of the results that get their text: the first HIGHLIGHTED in the order Material's worker shows them.
