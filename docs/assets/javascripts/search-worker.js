@@ -30,6 +30,7 @@ const ALL_WORDS_WEIGHT = 1e4    /* a section with every word of the query first 
 
 const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
 let index = null                /* the lunr.Index over the prebuilt vocabulary, once loaded */
+let termNumbers = new Map()     /* each term of the vocabulary -> its position in it */
 let sections = []               /* Material's search documents; index refs are positions in this list */
 let textShards = []             /* where each shard of section texts starts */
 const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
@@ -55,15 +56,15 @@ fetch(new URL("search/prebuilt_index.json", site))
    last of the queries that arrive while a search runs (a reader typing fast sends one per key), rewritten.
    Registered before Material's worker is imported, so it sees every message first. */
 let latestQuery = null
-let readerWords = []            /* the words of the query being answered, as the reader typed them */
+let readerWords = []            /* the words of the query being answered (see withQueryRules) */
 addEventListener("message", event => {
   const message = event.data
   if (message.type === QUERY && !message.rewritten) {
     event.stopImmediatePropagation()
     if (latestQuery === null)
       setTimeout(() => {                        /* after the queries already queued behind this one */
-        const query = withQueryRules(latestQuery)
-        readerWords = latestQuery.toLowerCase().split(lunr.tokenizer.separator).filter(Boolean)
+        const { query, words } = withQueryRules(latestQuery)
+        readerWords = words
         latestQuery = null
         searchFor(query)
       })
@@ -135,7 +136,7 @@ function shardOf(starts, position) {
    field vectors, of which lunr only ever reads the entries of the terms a query matched. A term whose shard
    is not in yet has no postings, and its shard is noted as missing. */
 function shardedIndex(data) {
-  const number = new Map(data.terms.map((term, position) => [term, position]))
+  termNumbers = new Map(data.terms.map((term, position) => [term, position]))
   const invertedIndex = {}
   const weights = new Map()     /* "field/section" -> [term number, score, ...] */
   const vectors = new Map()     /* "field/section" -> lunr.Vector of those weights, until more come */
@@ -156,7 +157,7 @@ function shardedIndex(data) {
     postingsVersion++
   })
   const postingsOf = term => {
-    const position = number.get(term)
+    const position = termNumbers.get(term)
     const shard = shardOf(data.termShards, position)
     missing.set(`postings/${shard}.json`, takePostings(shard))
     const none = { _index: position }
@@ -233,8 +234,8 @@ lunr.Builder.prototype.build = function () {
 
 /* Lunr's results, those of the sections that hold every word of the query first: "tocilizumab dose" lists the
    sections about tocilizumab's dose before a page with "dose" in its title (a title weighs a thousand times
-   the text, in Material's settings). Words that no section holds (stop words, misspellings found only by their
-   fuzzy clause) are not asked for. */
+   the text, in Material's settings). A word that no section holds (a misspelling found only by its fuzzy
+   clause) is not asked for. */
 function allWordsFirst(results) {
   const matches = (word, result) => Object.keys(result.matchData.metadata).some(term => term.startsWith(word))
   const held = readerWords.filter(word => results.some(result => matches(word, result)))
@@ -286,19 +287,32 @@ function addPositions(builder, section, metadata, highlighted) {
   }
 }
 
-/* The query as Material's worker should search it. A plain word of one or two letters (CR, NK), or a number
-   (2017, 00042), is matched whole: Material would match every word it starts. A plain word of six letters or
-   more also matches words a few edits away (one up to eight letters, two up to eleven, three beyond), so
-   tisagenleucel still finds tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy
-   clause. */
+/* The query as Material's worker should search it, and its words (as the index splits them). Common English
+   words are left out (see isStopWord). A plain word of one or two letters (CR, NK), or a number (2017, 00042),
+   is matched whole: Material would match every word it starts. A plain word of six letters or more also
+   matches words a few edits away (one up to eight letters, two up to eleven, three beyond), so tisagenleucel
+   still finds tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy clause. */
 function withQueryRules(query) {
   const fuzzy = []
-  const words = query.split(/(\s+)/).map(word => {
+  const kept = []
+  const parts = query.split(/(\s+)/).map(word => {
+    if (isStopWord(word))
+      return ""
+    kept.push(word)
     if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (/^[a-z]{6,}$/i.test(word))
       fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
     return word
   })
-  return [...words, ...fuzzy.map(clause => ` ${clause}`)].join("")
+  const rewritten = [...parts, ...fuzzy.map(clause => ` ${clause}`)].join("")
+  return { query: rewritten, words: kept.join("").toLowerCase().split(lunr.tokenizer.separator).filter(Boolean) }
+}
+
+/* A common English word (lunr's stop words: for, of, the, what…) that the index leaves out: Material's own
+   index would drop it from the query too, instead of matching the words it starts (for: FORUM). The index
+   keeps the stop words that are also abbreviations (ALL), which stay in the query. */
+function isStopWord(word) {
+  const lower = word.toLowerCase()
+  return /^[a-z]+$/.test(lower) && lunr.stopWordFilter(lower) === undefined && !termNumbers.has(lower)
 }
