@@ -17,6 +17,7 @@ from kb.site.plan import render_site
 from kb.site.search_index import (
     FIELDS,
     GATHERING_PAGE_BOOST,
+    LONGEST_SNIPPET,
     index_documents,
     index_files,
     one_word_names,
@@ -152,6 +153,13 @@ def test_index_files_point_to_every_term_and_section():
     assert len(postings) == len(first["terms"])
     texts = [text for path, shard in files.items() if path.startswith("texts/") for text in shard]
     assert texts == ["<p>one two</p>", "<p>two three</p>"]
+
+
+def test_a_section_longer_than_a_snippet_is_listed_by_its_title_only():
+    sections = [{"location": "a/", "title": "Short", "text": "<p>one</p>"},
+                {"location": "b/", "title": "Table", "text": "<p>" + "two " * LONGEST_SNIPPET + "</p>"}]
+    files = index_files(sections, index_documents(sections, {}, SEPARATOR, None))
+    assert files["prebuilt_index.json"]["titleOnly"] == [1]
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from kb.site.search_index import LONGEST_SNIPPET
 from playwright.sync_api import Page, Route, expect
 
 PAGE_TYPES = {
@@ -96,6 +97,16 @@ def test_a_common_word_in_a_query_finds_nothing_by_itself(page: Page, site_url: 
     expect(items.nth(5)).to_be_visible(timeout=10_000)
     page.wait_for_timeout(500)
     assert not [i for i in range(6) if "trials/forum/" in (items.nth(i).locator("a").first.get_attribute("href") or "")]
+
+
+def test_no_search_result_shows_a_wall_of_text(page: Page, site_url: str):
+    # an author's name is found on bibliography pages and in long reference lists, which are listed by title
+    page.goto(site_url)
+    open_search(page, "Locke")
+    expect(page.locator(".md-search-result__item").nth(5)).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(500)
+    texts = page.locator(".md-search-result__article").all_inner_texts()
+    assert max(map(len, texts)) < LONGEST_SNIPPET
 
 
 def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, site_url: str):

@@ -10,8 +10,8 @@
  *      them as soon as they are in;
  *   2. makes lunr's Builder, which Material's worker calls to index each section, return a lunr.Index over
  *      that vocabulary, whose postings are read from shards (search/postings/) as queries need them;
- *   3. gives the top results their text (search/texts/) and tells Material's highlighter where the matched
- *      words are (Material's own tokenizer finds them);
+ *   3. gives the top results their text (search/texts/), unless it is a wall of text, and tells Material's
+ *      highlighter where the matched words are (Material's own tokenizer finds them);
  *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
  *      misspelling-tolerant clause for long words;
  *   5. ranks the sections that hold every word of a query first.
@@ -33,6 +33,7 @@ let index = null                /* the lunr.Index over the prebuilt vocabulary, 
 let termNumbers = new Map()     /* each term of the vocabulary -> its position in it */
 let sections = []               /* Material's search documents; index refs are positions in this list */
 let textShards = []             /* where each shard of section texts starts */
+let titleOnly = new Set()       /* sections listed by their title only: their text is a wall (a whole table) */
 const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
 let postingsVersion = 0         /* grows as postings come in: a search's results hold while it stays */
 
@@ -45,6 +46,7 @@ fetch(new URL("search/prebuilt_index.json", site))
     sections = data.sections.map(([page, anchor, title]) =>
       ({ location: data.pages[page] + anchor, title, text: "" }))
     textShards = data.textShards
+    titleOnly = new Set(data.titleOnly.map(String))
     const setup = { type: SETUP, data: { ...data.setup, docs: sections }, ours: true }
     dispatchEvent(new MessageEvent("message", { data: setup }))
   })
@@ -246,14 +248,15 @@ function allWordsFirst(results) {
     : result)
 }
 
-/* The refs of the results that get their text: the first HIGHLIGHTED in the order Material's worker shows them.
-   It ranks lunr's results again (integrations/search/_/index.ts): score x (1 + boost^2), the boost being 1 for
+/* The refs of the results that get their text: the first HIGHLIGHTED in the order Material's worker shows them,
+   leaving out the sections listed by their title only. It ranks lunr's results again (integrations/search/_/index.ts): score x (1 + boost^2), the boost being 1 for
    a page's first section plus the share of the query's words matched, so that a page's first section counts
    about FIRST_SECTION_WEIGHT times another section with the same lunr score. */
 function shownFirst(results) {
   const weight = result =>
     result.score * (sections[Number(result.ref)].location.includes("#") ? 1 : FIRST_SECTION_WEIGHT)
-  return new Set([...results].sort((a, b) => weight(b) - weight(a)).slice(0, HIGHLIGHTED).map(result => result.ref))
+  return new Set([...results].filter(result => !titleOnly.has(result.ref))
+    .sort((a, b) => weight(b) - weight(a)).slice(0, HIGHLIGHTED).map(result => result.ref))
 }
 
 /* Whether the text of section `position` is in; if not, its shard is noted as missing. */

@@ -6,7 +6,8 @@ text). :func:`write_search_index`, the one entry point, runs once after the buil
 ``search/``:
 
 - ``prebuilt_index.json``, loaded when a page opens: the settings Material's worker is set up with, the sorted
-  vocabulary, each section's page, anchor and title, and where the shards below start;
+  vocabulary, each section's page, anchor and title, where the shards below start, and the sections that
+  results list by their title only (see :data:`LONGEST_SNIPPET`);
 - ``postings/N.json``: for a run of terms, every (field, section, score) that holds each term;
 - ``texts/N.json``: the text of a run of sections, for the snippets of the results shown.
 
@@ -75,6 +76,9 @@ GATHERING_PAGE_BOOST = 0.4
 # Shard sizes: a query loads the postings of the terms it matches and the text of the sections it shows.
 POSTINGS_PER_SHARD = 5_000  # postings (a field of a section holding a term), about 60 KB
 TEXT_PER_SHARD = 32_000  # characters of section text
+# A section whose text is longer (a bibliography page, a comparison table, a long reference list) is listed in
+# results by its title only: its snippet would be a wall of text (and highlighting it takes the browser long).
+LONGEST_SNIPPET = 10_000  # characters
 # Stop words that are also abbreviations a reader searches for (ALL: acute lymphoblastic leukemia).
 STOP_WORDS = frozenset(LUNR_STOP_WORDS - {"all"})
 _TAG = re.compile(r"<[^>]*>")
@@ -262,7 +266,8 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
     files: dict[str, Any] = {PREBUILT_INDEX: {
         "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
-        "textShards": text_starts, **_located(sections)}}
+        "textShards": text_starts, **_located(sections),
+        "titleOnly": [number for number, section in enumerate(sections) if len(section["text"]) > LONGEST_SNIPPET]}}
     for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
         files[f"postings/{shard}.json"] = [[value for posting in scores[term] for value in posting]
                                            for term in terms[start:end]]
