@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 from kb.site.search_index import LONGEST_SNIPPET
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 PAGE_TYPES = {
     "home": "",
@@ -30,6 +30,16 @@ PAGE_TYPES = {
 def open_search(page: Page, query: str) -> None:
     page.keyboard.press("/")
     page.keyboard.type(query)
+
+
+def first_six_results(page: Page, site_url: str, query: str) -> Locator:
+    """The result list for `query` typed on the home page, once it shows six results and has settled."""
+    page.goto(site_url)
+    open_search(page, query)
+    items = page.locator(".md-search-result__item")
+    expect(items.nth(5)).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(500)  # results for the first letters may show while the whole query is being searched
+    return items
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -81,30 +91,19 @@ def test_each_of_the_first_results_shows_a_snippet(page: Page, site_url: str):
 @pytest.mark.parametrize("query", ["tocilizumab dose", "grade 2 CRS"])
 def test_results_that_hold_every_word_of_the_query_come_first(page: Page, site_url: str, query: str):
     # not a page with one of the words in its title: Material marks what a result lacks as "Missing"
-    page.goto(site_url)
-    open_search(page, query)
-    items = page.locator(".md-search-result__item")
-    expect(items.nth(5)).to_be_visible(timeout=10_000)
-    page.wait_for_timeout(500)  # results for the first letters may show while the whole query is being searched
+    items = first_six_results(page, site_url, query)
     assert [items.nth(i).inner_text() for i in range(6) if "Missing" in items.nth(i).inner_text()] == []
 
 
 def test_a_common_word_in_a_query_finds_nothing_by_itself(page: Page, site_url: str):
     # "for" is left out, as Material leaves it out: it does not find FORUM, which it starts
-    page.goto(site_url)
-    open_search(page, "CAR-T for T-ALL")
-    items = page.locator(".md-search-result__item")
-    expect(items.nth(5)).to_be_visible(timeout=10_000)
-    page.wait_for_timeout(500)
+    items = first_six_results(page, site_url, "CAR-T for T-ALL")
     assert not [i for i in range(6) if "trials/forum/" in (items.nth(i).locator("a").first.get_attribute("href") or "")]
 
 
 def test_no_search_result_shows_a_wall_of_text(page: Page, site_url: str):
     # an author's name is found on bibliography pages and in long reference lists, which are listed by title
-    page.goto(site_url)
-    open_search(page, "Locke")
-    expect(page.locator(".md-search-result__item").nth(5)).to_be_visible(timeout=10_000)
-    page.wait_for_timeout(500)
+    first_six_results(page, site_url, "Locke")
     texts = page.locator(".md-search-result__article").all_inner_texts()
     assert max(map(len, texts)) < LONGEST_SNIPPET
 
