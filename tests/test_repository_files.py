@@ -4,6 +4,7 @@ hooks follow pyproject.toml."""
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import json
 import re
@@ -222,3 +223,10 @@ def test_pull_request_template_holds_the_curators_checklist():
 def test_the_readme_names_every_workflow():
     for path in sorted((REPO / ".github" / "workflows").glob("*.yml")):
         assert f"(.github/workflows/{path.name})" in README, path.name
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "docs").glob("*.md")), ids=lambda path: path.name)
+def test_a_hand_written_page_was_not_reviewed_after_today(path):
+    front_matter = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+    reviewed = datetime.date.fromisoformat(str(front_matter["last_reviewed"]))
+    assert reviewed <= datetime.date.today(), f"{path.name}: last_reviewed {reviewed} is after today"
