@@ -5,6 +5,8 @@ query typed."""
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -21,6 +23,11 @@ def test_the_query_file_holds_at_least_fifty_queries_from_each_kind_of_reader():
     assert {query["who"] for query in QUERIES} == {"clinician", "patient", "curator"}
 
 
+def test_the_readme_gives_the_number_of_queries():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"{len(QUERIES)} queries a clinician, a patient and a curator type" in readme
+
+
 def test_each_query_expects_one_page_or_a_list_of_pages_that_rank_alike():
     for case in QUERIES:
         assert ("page" in case) != ("pages" in case), case
@@ -30,6 +37,17 @@ def test_each_query_expects_one_page_or_a_list_of_pages_that_rank_alike():
 def expected(case: dict[str, Any]) -> set[str]:
     """The pages of which the query must find one: its page, or any of its pages."""
     return {case["page"]} if "page" in case else set(case["pages"])
+
+
+def test_every_page_the_query_file_expects_is_on_the_site(site_url: str):
+    def found(page: str) -> bool:
+        try:
+            with urllib.request.urlopen(site_url + page) as response:
+                return response.status == 200
+        except urllib.error.HTTPError:
+            return False
+    missing = sorted(page for case in QUERIES for page in expected(case) if not found(page))
+    assert not missing, f"the query file expects pages the site does not have: {missing}"
 
 
 @pytest.fixture(scope="module")
