@@ -269,3 +269,25 @@ def test_prose_is_written_in_us_english(british):
              and path.name != "spellings.yaml"
              for where in british_words(yaml.safe_load(path.read_text(encoding="utf-8")), british)]
     assert not found, "British spellings in prose (the site is written in US English):\n" + "\n".join(found)
+
+
+def prose_lines(text: str) -> list[tuple[int, str]]:
+    """The numbered lines of a page or template that are prose: not code (fenced or `inline`), and not in a
+    section headed "Spelling" (which names the British spellings on purpose)."""
+    lines, in_code, in_spelling = [], False, False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        elif line.startswith("#"):
+            in_spelling = line.lstrip("# ").strip() == "Spelling"
+        if not in_code and not in_spelling:
+            lines.append((number, re.sub(r"`[^`]*`", "", line)))
+    return lines
+
+
+def test_the_hand_written_pages_and_the_templates_are_in_us_english(british):
+    templates = REPO / "scripts" / "kb" / "site" / "templates"
+    files = [*sorted((REPO / "docs").glob("*.md")), *sorted(templates.rglob("*.j2"))]
+    found = [f"{path.relative_to(REPO)}:{number}: {match.group(0)}" for path in files
+             for number, line in prose_lines(path.read_text(encoding="utf-8")) for match in british.finditer(line)]
+    assert not found, "British spellings in prose (the site is written in US English):\n" + "\n".join(found)
