@@ -239,19 +239,23 @@ lunr.Builder.prototype.build = function () {
    the text, in Material's settings). A word that no section holds (a misspelling found only by its fuzzy
    clause) is not asked for. */
 function allWordsFirst(results) {
-  const matches = (word, result) => Object.keys(result.matchData.metadata).some(term => term.startsWith(word))
-  const held = readerWords.filter(word => results.some(result => matches(word, result)))
+  const wordsOf = results.map(result => {
+    const terms = Object.keys(result.matchData.metadata)
+    return new Set(readerWords.filter(word => terms.some(term => term.startsWith(word))))
+  })
+  const held = readerWords.filter(word => wordsOf.some(found => found.has(word)))
   if (held.length < 2)
     return results
-  return results.map(result => held.every(word => matches(word, result))
+  return results.map((result, number) => held.every(word => wordsOf[number].has(word))
     ? { ...result, score: result.score * ALL_WORDS_WEIGHT }
     : result)
 }
 
 /* The refs of the results that get their text: the first HIGHLIGHTED in the order Material's worker shows them,
-   leaving out the sections listed by their title only. It ranks lunr's results again (integrations/search/_/index.ts): score x (1 + boost^2), the boost being 1 for
-   a page's first section plus the share of the query's words matched, so that a page's first section counts
-   about FIRST_SECTION_WEIGHT times another section with the same lunr score. */
+   leaving out the sections listed by their title only. Material ranks lunr's results again
+   (integrations/search/_/index.ts): score x (1 + boost^2), the boost being 1 for a page's first section plus the
+   share of the query's words matched, so that a page's first section counts about FIRST_SECTION_WEIGHT times
+   another section with the same lunr score. */
 function shownFirst(results) {
   const weight = result =>
     result.score * (sections[Number(result.ref)].location.includes("#") ? 1 : FIRST_SECTION_WEIGHT)
