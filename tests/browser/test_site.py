@@ -3,12 +3,15 @@ nothing is fetched from another host, nothing errors in the console."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import urlparse
+from urllib.request import urlopen
 
 import pytest
 from kb.site.search_index import LONGEST_SNIPPET
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, Worker, expect
 
 PAGE_TYPES = {
     "home": "",
@@ -150,6 +153,32 @@ def test_no_search_shard_is_fetched_twice_while_a_reader_types(page: Page, site_
     expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
         timeout=10_000)
     assert fetched and sorted(fetched) == sorted(set(fetched))
+
+
+def search_worker(page: Page, site_url: str) -> Worker:
+    """The home page's search worker, once it has set itself up."""
+    page.goto(site_url)
+    page.keyboard.press("/")
+    expect(page.locator(".md-search-result__meta")).not_to_have_text("Initializing search", timeout=10_000)
+    return next(worker for worker in page.workers if "search-worker.js" in worker.url)
+
+
+def test_the_search_vocabulary_holds_every_term_of_the_index_and_no_other(page: Page, site_url: str):
+    terms = json.loads(urlopen(site_url + "search/prebuilt_index.json").read())["terms"]
+    expanded = search_worker(page, site_url).evaluate("index.tokenSet.toArray()")
+    assert sorted(expanded) == sorted(terms)
+
+
+# 155 terms of the site's vocabulary (5 December 2026) from which lunr's TokenSet.Builder, with lunr's own keys for
+# its nodes, lists "1419-1" and "1419-4" and loses "1419-1431" (olivernn/lunr.js#503): the worker's keys keep them.
+MERGED_WRONGLY = Path(__file__).resolve().parent.parent / "fixtures" / "search_vocabulary_lunr_merges_wrongly.json"
+
+
+def test_the_search_vocabulary_keeps_terms_that_lunrs_own_node_keys_would_merge(page: Page, site_url: str):
+    terms = json.loads(MERGED_WRONGLY.read_text(encoding="utf-8"))
+    expanded = search_worker(page, site_url).evaluate(
+        "terms => { lunr.TokenSet._nextId = 1; return vocabulary(terms).toArray() }", terms)  # ids as in a new worker
+    assert sorted(expanded) == sorted(terms)
 
 
 def test_a_page_reads_the_sitemap_once(page: Page, site_url: str):

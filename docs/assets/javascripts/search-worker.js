@@ -171,16 +171,38 @@ function shardedIndex(data) {
       vectors.set(key, new lunr.Vector(sorted(weights.get(key) || [])))
     return vectors.get(key)
   }
-  const tokenSet = new lunr.TokenSet.Builder()
-  data.terms.forEach(term => tokenSet.insert(term))
-  tokenSet.finish()
   return new lunr.Index({
     invertedIndex: new Proxy(invertedIndex, { get: (known, term) => known[term] || postingsOf(term) }),
     fieldVectors: new Proxy({}, { get: (_, key) => vectorOf(key) }),
-    tokenSet: tokenSet.root,
+    tokenSet: vocabulary(data.terms),
     fields: data.fields,
     pipeline: new lunr.Pipeline()
   })
+}
+
+/* The vocabulary (sorted terms) as the lunr.TokenSet that expands a query's words into terms: a graph in which
+   terms that end alike share their last nodes (lunr's TokenSet.Builder). */
+function vocabulary(terms) {
+  const builder = new lunr.TokenSet.Builder()
+  terms.forEach(term => builder.insert(term))
+  builder.finish()
+  return builder.root
+}
+
+/* The key by which lunr's TokenSet.Builder finds nodes that end alike, one character and one node id an edge.
+   lunr's own runs the ids and the next labels together, so that where labels are digits two different nodes
+   can get the same key ("1" to node 23 and "1" to node 2 then "3" to...): the builder then merges them, and the
+   vocabulary gains terms it does not hold and loses terms it holds (olivernn/lunr.js#503, still open). This
+   site's vocabulary has thousands of numbers; with one data change "reach-1" became unfindable and a query
+   starting "re" expanded to a term with no postings, on which lunr loops forever. Ending each id with a comma
+   makes the key unambiguous (a label is one character, an id only digits). */
+lunr.TokenSet.prototype.toString = function () {
+  if (this._str)
+    return this._str
+  let key = this.final ? "1" : "0"
+  for (const label of Object.keys(this.edges).sort())
+    key += `${label}${this.edges[label].id},`
+  return key
 }
 
 /* [term number, score, ...] in order of term number, as lunr.Vector needs it. */
