@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from kb.site.search_index import LONGEST_SNIPPET
 from playwright.sync_api import Locator, Page, Route, Worker, expect
 
@@ -167,6 +169,19 @@ def test_the_search_vocabulary_holds_every_term_of_the_index_and_no_other(page: 
     terms = json.loads(urlopen(site_url + "search/prebuilt_index.json").read())["terms"]
     expanded = search_worker(page, site_url).evaluate("index.tokenSet.toArray()")
     assert sorted(expanded) == sorted(terms)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_part_of_the_sites_vocabulary_keeps_exactly_its_terms(page: Page, site_url: str, data: st.DataObject):
+    if not page.workers:  # one page and one worker for every example
+        search_worker(page, site_url)
+    terms = json.loads(urlopen(site_url + "search/prebuilt_index.json").read())["terms"]
+    chosen = data.draw(st.randoms()).sample(terms, int(len(terms) * data.draw(st.floats(0.05, 1.0))))
+    worker = next(worker for worker in page.workers if "search-worker.js" in worker.url)
+    expanded = worker.evaluate("terms => { lunr.TokenSet._nextId = 1; return vocabulary(terms).toArray() }",
+                               sorted(chosen))  # node ids count from 1, as in a new worker
+    assert sorted(expanded) == sorted(chosen)
 
 
 # 155 terms of the site's vocabulary (5 December 2026) from which lunr's TokenSet.Builder, with lunr's own keys for
