@@ -78,6 +78,17 @@ def test_a_search_result_shows_the_section_that_matched_with_the_word_highlighte
     assert any(len(text) > 100 for text in first.locator("article").all_inner_texts())
 
 
+@pytest.mark.parametrize("query", ["allo", "CAR"])
+def test_a_word_that_a_query_matches_whole_and_in_part_is_highlighted_once(page: Page, site_url: str, query: str):
+    # "allo" finds allo-HSCT by its whole and by its part allo; "CAR" finds CAR-T-associated and its part CAR
+    items = first_six_results(page, site_url, query)
+    highlighted = items.locator("article mark")
+    expect(highlighted.first).to_be_visible()
+    assert items.locator("article mark mark").count() == 0
+    tags = items.evaluate_all("items => items.flatMap(item => [...item.querySelectorAll('*')].map(e => e.tagName))")
+    assert [tag for tag in tags if not re.fullmatch(r"[A-Z][A-Z0-9]*", tag)] == []  # no tag cut by a mark
+
+
 def test_each_of_the_first_results_shows_a_snippet(page: Page, site_url: str):
     page.goto(site_url)
     open_search(page, "Kymriah")  # found on many pages, in their first sections and further down

@@ -300,7 +300,9 @@ function hasText(position) {
 /* For each field Material highlights (title, text): where each matched term occurs, as Material's tokenizer
    numbers the words (it also records the section's word table that the highlighter reads); nowhere, for a
    result below the top ones, which Material then shows unhighlighted. A word matches a term that is the word
-   itself or one of its hyphenated parts, as the index holds it. */
+   itself or one of its hyphenated parts, as the index holds it; a word that two terms match (car-t-associated
+   and its part car, both found by "car") is given to the first only: Material's highlighter marks a word once
+   for each time it is listed, and a word marked twice came out as broken markup ("<mark><ma</mark>rk>"). */
 const tokenized = new Map()
 function addPositions(builder, section, metadata, highlighted) {
   for (const field of ["title", "text"]) {
@@ -308,11 +310,14 @@ function addPositions(builder, section, metadata, highlighted) {
     if (highlighted && !tokenized.has(key))
       tokenized.set(key, builder.tokenizer(builder._fields[field].extractor(section)))
     const tokens = highlighted ? tokenized.get(key) : []
+    const marked = new Set()
     for (const [term, fields] of Object.entries(metadata))
-      if (fields[field])
-        fields[field].position = tokens
-          .filter(token => token.str === term || token.str.split("-").includes(term))
-          .map(token => token.metadata.position)
+      if (fields[field]) {
+        const words = tokens.filter(token => !marked.has(token)
+          && (token.str === term || token.str.split("-").includes(term)))
+        words.forEach(token => marked.add(token))
+        fields[field].position = words.map(token => token.metadata.position)
+      }
   }
 }
 
