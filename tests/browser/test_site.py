@@ -62,6 +62,32 @@ def test_search_lists_the_page_and_opens_it(page: Page, site_url: str, query: st
     expect(page.locator("article h1")).to_be_visible()
 
 
+def marked_on_the_page_a_result_opens(page: Page, site_url: str, query: str) -> list[str]:
+    """The words marked on the page that the first result for ``query`` opens (Material marks the link's ?h=)."""
+    page.goto(site_url)
+    open_search(page, query)
+    result = page.locator(".md-search-result__link").first
+    expect(result).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(500)  # results for the first letters may show while the whole query is being searched
+    page.locator(".md-search-result__link").first.click()
+    expect(page.locator("article h1")).to_be_visible()
+    page.wait_for_timeout(300)
+    return page.locator("article mark").evaluate_all("marks => marks.map(mark => mark.textContent)")
+
+
+def test_the_page_a_result_opens_marks_the_word_searched_for(page: Page, site_url: str):
+    marked = marked_on_the_page_a_result_opens(page, site_url, "Kymriah")
+    assert marked and {word.lower() for word in marked} == {"kymriah"}
+
+
+@pytest.mark.parametrize("query", ["CAR-T", "T-ALL", "tisa-cel"])
+def test_the_page_a_result_opens_marks_no_part_of_a_hyphenated_name_inside_other_words(page: Page, site_url: str,
+                                                                                        query: str):
+    # Material's page script splits the link's words at hyphens and marks each anywhere: every "t" on the page
+    marked = marked_on_the_page_a_result_opens(page, site_url, query)
+    assert [word for word in marked if word.lower() != query.lower()] == []
+
+
 def test_search_finds_a_product_by_its_brand_name(page: Page, site_url: str):
     page.goto(site_url)
     open_search(page, "Kymriah")

@@ -96,7 +96,7 @@ self.postMessage = message => {
     return post(message)
   if (missing.size === 0 || round >= LAST_ROUND) {
     missing.clear()
-    return post(message)
+    return post(withWordsToMarkOnThePage(message))
   }
   const shards = [...missing]
   const held = asked
@@ -108,6 +108,19 @@ self.postMessage = message => {
       if (latestQuery === null && asked === held)
         searchFor(held, handedOn)
     })
+}
+
+/* The answer with each result's matched words cut down to those its link asks the opened page to mark (?h=):
+   words of three letters or more without a hyphen. Material's page script marks each word of the link anywhere
+   inside the page's words, after splitting it at hyphens: "CAR-T" marked every "t" on the CAR-T page (2,191
+   marks), "T-ALL" every "all". The words a result lacks ("Missing: ...") are kept. */
+function withWordsToMarkOnThePage(message) {
+  for (const group of message.data.items)
+    for (const result of group)
+      for (const [word, matched] of Object.entries(result.terms || {}))
+        if (matched && (word.includes("-") || word.length < 3))
+          delete result.terms[word]
+  return message
 }
 
 /* Fetch shard `path` and give its content to `take`, once: a search for the next letters a reader types that
