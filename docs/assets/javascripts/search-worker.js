@@ -9,12 +9,14 @@
  *   1. loads the vocabulary, the sections' titles and Material's settings, and sets Material's worker up with
  *      them as soon as they are in;
  *   2. makes lunr's Builder, which Material's worker calls to index each section, return a lunr.Index over
- *      that vocabulary, whose postings are read from shards (search/postings/) as queries need them;
+ *      that vocabulary, whose postings are read from shards (search/postings/) as queries need them (the
+ *      vocabulary's graph is built with node keys that mend a lunr bug, see lunr.TokenSet.prototype.toString);
  *   3. gives the top results their text (search/texts/), unless it is a wall of text, and tells Material's
- *      highlighter where the matched words are (Material's own tokenizer finds them);
+ *      highlighter where the matched words are, each word once (Material's own tokenizer finds them);
  *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
  *      misspelling-tolerant clause for long words;
- *   5. ranks the sections that hold every word of a query first.
+ *   5. ranks the sections that hold every word of a query first;
+ *   6. names in each result's link only the words the page it opens can mark well.
  * A search that finds shards missing is answered again once they are in: Material's worker answers at once
  * (lunr is synchronous), so its answer is held back while the missing shards are fetched, all together.
  * main.html points Material at this file and passes the address of Material's worker as ?material=.
