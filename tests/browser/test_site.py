@@ -221,6 +221,12 @@ def test_any_part_of_the_sites_vocabulary_keeps_exactly_its_terms(page: Page, si
     assert sorted(expanded) == sorted(chosen)
 
 
+def test_a_term_named_like_an_object_property_is_looked_up_as_a_term(page: Page, site_url: str):
+    # before its postings load, "constructor" (a word a curator may write) read Object.prototype.constructor
+    posting = search_worker(page, site_url).evaluate("typeof index.invertedIndex['constructor']")
+    assert posting == "object"
+
+
 # 155 terms of the site's vocabulary (5 December 2026) from which lunr's TokenSet.Builder, with lunr's own keys for
 # its nodes, lists "1419-1" and "1419-4" and loses "1419-1431" (olivernn/lunr.js#503): the worker's keys keep them.
 MERGED_WRONGLY = Path(__file__).resolve().parent.parent / "fixtures" / "search_vocabulary_lunr_merges_wrongly.json"

@@ -154,7 +154,7 @@ function shardOf(starts, position) {
    is not in yet has no postings, and its shard is noted as missing. */
 function shardedIndex(data) {
   termNumbers = new Map(data.terms.map((term, position) => [term, position]))
-  const invertedIndex = {}
+  const invertedIndex = Object.create(null)  /* a term such as "constructor" is not read from Object.prototype */
   const weights = new Map()     /* "field/section" -> [term number, score, ...] */
   const vectors = new Map()     /* "field/section" -> lunr.Vector of those weights, until more come */
   const takePostings = shard => postings => postings.forEach((triples, offset) => {
