@@ -337,8 +337,9 @@ function addPositions(builder, section, metadata, highlighted) {
 }
 
 /* The query as Material's worker should search it, and its words (as the index splits them). Common English
-   words are left out (see isStopWord). A plain word of one or two letters (CR, NK), or a number (2017, 00042),
-   is matched whole: Material would match every word it starts. A plain word of six letters or more also
+   words are left out (see isStopWord). A plain word of one or two letters (CR, NK), a number (2017, 00042), or
+   an abbreviation of three capitals (ALL, CAR, CRS) is matched whole: Material would match every word it starts
+   (ALL found allogeneic before acute lymphoblastic leukemia). A plain word of six letters or more also
    matches words a few edits away (one up to eight letters, two up to eleven, three beyond), so tisagenleucel
    still finds tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy clause. */
 function withQueryRules(query) {
@@ -348,7 +349,7 @@ function withQueryRules(query) {
     if (isStopWord(word))
       return ""
     kept.push(word)
-    if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word))
+    if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (/^[a-z]{6,}$/i.test(word))
       fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
