@@ -300,13 +300,18 @@ function shownFirst(results) {
     .sort((a, b) => weight(b) - weight(a)).slice(0, HIGHLIGHTED).map(result => result.ref))
 }
 
-/* Whether the text of section `position` is in; if not, its shard is noted as missing. */
+/* Whether the text of section `position` is in; if not, its shard is noted as missing. A shard gives every
+   section in it its text, except the sections listed by their title only (another section's search may load
+   their shard). */
 const textsLoaded = new Set()
 function hasText(position) {
   const shard = shardOf(textShards, position)
   if (!textsLoaded.has(shard))
     missing.set(`texts/${shard}.json`, texts => {
-      texts.forEach((text, offset) => sections[textShards[shard] + offset].text = text)
+      texts.forEach((text, offset) => {
+        const section = textShards[shard] + offset
+        sections[section].text = titleOnly.has(String(section)) ? "" : text
+      })
       textsLoaded.add(shard)
     })
   return textsLoaded.has(shard)
