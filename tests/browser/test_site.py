@@ -143,6 +143,17 @@ def test_a_common_word_in_a_query_finds_nothing_by_itself(page: Page, site_url: 
     assert not [i for i in range(6) if "trials/forum/" in (items.nth(i).locator("a").first.get_attribute("href") or "")]
 
 
+def test_a_result_from_a_long_section_shows_a_snippet_around_the_marked_word(page: Page, site_url: str):
+    # the management sections of the CRS and ICANS pages hold tables of 2,000 characters and more
+    items = first_six_results(page, site_url, "tocilizumab dose")
+    snippets = [article for article in items.locator("article").all() if article.locator("mark").count()
+                and len(article.inner_text()) > 100]
+    assert snippets
+    for article in snippets:
+        assert len(article.inner_text()) < 700
+    assert any("…" in article.inner_text() for article in snippets)  # cut where the section went on
+
+
 @pytest.mark.parametrize("query", ["Locke", "tocilizumab dose"])
 def test_no_search_result_shows_a_wall_of_text(page: Page, site_url: str, query: str):
     # an author's name is found on bibliography pages and in long reference lists, which are listed by title;

@@ -16,7 +16,8 @@
  *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
  *      misspelling-tolerant clause for long words;
  *   5. ranks the sections that hold every word of a query first;
- *   6. names in each result's link only the words the page it opens can mark well.
+ *   6. names in each result's link only the words the page it opens can mark well, and cuts each result's
+ *      text to a snippet around its first marked word.
  * A search that finds shards missing is answered again once they are in: Material's worker answers at once
  * (lunr is synchronous), so its answer is held back while the missing shards are fetched, all together.
  * main.html points Material at this file and passes the address of Material's worker as ?material=.
@@ -98,7 +99,7 @@ self.postMessage = message => {
     return post(message)
   if (missing.size === 0 || round >= LAST_ROUND) {
     missing.clear()
-    return post(withWordsToMarkOnThePage(message))
+    return post(withSnippets(withWordsToMarkOnThePage(message)))
   }
   const shards = [...missing]
   const held = asked
@@ -123,6 +124,83 @@ function withWordsToMarkOnThePage(message) {
         if (matched && (word.includes("-") || word.length < 3))
           delete result.terms[word]
   return message
+}
+
+/* The answer with each result's text cut to a snippet of about SNIPPET characters around its first marked word
+   (from the start of the text if none is marked), "…" where it was cut. Material shows a result's whole section:
+   a section holding a table ran to 2,000-3,000 characters, 900 px and more on a phone. The text is Material's
+   simple markup (p, li, ul, ol, pre, code, mark): the tags open where the snippet starts are opened again
+   before it, and those still open where it ends are closed. */
+const SNIPPET = 480
+const BEFORE_MARK = 120         /* characters shown before the first marked word */
+function withSnippets(message) {
+  for (const group of message.data.items)
+    for (const result of group)
+      if (typeof result.text === "string")
+        result.text = snippetOf(result.text)
+  return message
+}
+
+function snippetOf(html) {
+  const parts = html.split(/(<[^>]*>)/)
+  const shown = parts.reduce((length, part) => length + (part.startsWith("<") ? 0 : part.length), 0)
+  if (shown <= SNIPPET)
+    return html
+  const mark = visibleOffset(parts, parts.findIndex(part => part.startsWith("<mark")))
+  const start = Math.max(0, Math.min(mark - BEFORE_MARK, shown - SNIPPET))
+  const end = Math.min(shown, start + SNIPPET)
+  return cut(parts, start, end, shown)
+}
+
+/* How many characters of text come before part `index` (the whole text if there is no such part). */
+function visibleOffset(parts, index) {
+  return parts.slice(0, index < 0 ? 0 : index)
+    .reduce((length, part) => length + (part.startsWith("<") ? 0 : part.length), 0)
+}
+
+/* The markup of the characters from `start` to `end` (of `shown` in all), its tags balanced: the tags open
+   where it starts are repeated before it, and those open where it ends are closed after it. */
+function cut(parts, start, end, shown) {
+  const open = []
+  const kept = []
+  let at = 0
+  for (const part of parts) {
+    if (at >= end)
+      break
+    if (part.startsWith("<")) {
+      if (part.startsWith("</"))
+        open.pop()
+      else if (!/^<(br|hr|img|wbr)\b/i.test(part))
+        open.push(part)
+      if (kept.length > 0)
+        kept.push(part)
+      continue
+    }
+    const from = Math.max(start, at)
+    const to = Math.min(end, at + part.length)
+    if (from < to) {
+      if (kept.length === 0)
+        kept.push(...open, start > 0 ? "… " : "")
+      kept.push(wholeWords(part, from - at, to - at))
+    }
+    at += part.length
+  }
+  const closing = open.reverse().map(tag => `</${tag.slice(1).split(/[\s>]/)[0]}>`)
+  return [...kept, end < shown ? " …" : "", ...closing].join("")
+}
+
+/* `text` from `from` to `to`, where either falls inside a word moved to the nearest space (within 20
+   characters: `from` forward, `to` back), and never inside a character reference (&amp;). */
+function wholeWords(text, from, to) {
+  const after = from > 0 && text[from - 1] !== " " ? text.indexOf(" ", from) : -1
+  const before = to < text.length && text[to] !== " " ? text.lastIndexOf(" ", to) : -1
+  const start = after >= 0 && after - from <= 20 && after < to ? after + 1 : from
+  const end = before >= 0 && to - before <= 20 && before > start ? before : to
+  const outside = at => {
+    const amp = text.lastIndexOf("&", at - 1)
+    return amp >= 0 && /^&[#a-z0-9]{0,8}$/i.test(text.slice(amp, at)) ? amp : at
+  }
+  return text.slice(outside(start), outside(end))
 }
 
 /* Fetch shard `path` and give its content to `take`, once: a search for the next letters a reader types that
