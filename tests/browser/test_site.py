@@ -69,7 +69,7 @@ def marked_on_the_page_a_result_opens(page: Page, site_url: str, query: str) -> 
     result = page.locator(".md-search-result__link").first
     expect(result).to_be_visible(timeout=10_000)
     page.wait_for_timeout(500)  # results for the first letters may show while the whole query is being searched
-    page.locator(".md-search-result__link").first.click()
+    result.click()
     expect(page.locator("article h1")).to_be_visible()
     page.wait_for_timeout(300)
     return page.locator("article mark").evaluate_all("marks => marks.map(mark => mark.textContent)")
@@ -208,10 +208,11 @@ def test_no_search_shard_is_fetched_twice_while_a_reader_types(page: Page, site_
 
 
 def search_worker(page: Page, site_url: str) -> Worker:
-    """The home page's search worker, once it has set itself up."""
-    page.goto(site_url)
-    page.keyboard.press("/")
-    expect(page.locator(".md-search-result__meta")).not_to_have_text("Initializing search", timeout=10_000)
+    """The home page's search worker, once it has set itself up (the page's, if it has one already)."""
+    if not any("search-worker.js" in worker.url for worker in page.workers):
+        page.goto(site_url)
+        page.keyboard.press("/")
+        expect(page.locator(".md-search-result__meta")).not_to_have_text("Initializing search", timeout=10_000)
     return next(worker for worker in page.workers if "search-worker.js" in worker.url)
 
 
@@ -224,11 +225,9 @@ def test_the_search_vocabulary_holds_every_term_of_the_index_and_no_other(page: 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_part_of_the_sites_vocabulary_keeps_exactly_its_terms(page: Page, site_url: str, data: st.DataObject):
-    if not page.workers:  # one page and one worker for every example
-        search_worker(page, site_url)
+    worker = search_worker(page, site_url)  # one page and one worker for every example
     terms = json.loads(urlopen(site_url + "search/prebuilt_index.json").read())["terms"]
     chosen = data.draw(st.randoms()).sample(terms, int(len(terms) * data.draw(st.floats(0.05, 1.0))))
-    worker = next(worker for worker in page.workers if "search-worker.js" in worker.url)
     expanded = worker.evaluate("terms => { lunr.TokenSet._nextId = 1; return vocabulary(terms).toArray() }",
                                sorted(chosen))  # node ids count from 1, as in a new worker
     assert sorted(expanded) == sorted(chosen)
