@@ -352,18 +352,22 @@ lunr.Builder.prototype.build = function () {
 /* Lunr's results, those of the sections that hold every word of the query first: "tocilizumab dose" lists the
    sections about tocilizumab's dose before a page with "dose" in its title (a title weighs a thousand times
    the text, in Material's settings). A word that no section holds (a misspelling found only by its fuzzy
-   clause) is not asked for. */
+   clause) is not asked for. And where some section holds a word as typed, the sections that only a fuzzy
+   clause found come last: "confusion" listed first the page whose names hold "infusion" (two edits away, in a
+   field that weighs a thousand times the text), with "Missing: confusion". */
 function allWordsFirst(results) {
   const wordsOf = results.map(result => {
     const terms = Object.keys(result.matchData.metadata)
     return new Set(readerWords.filter(word => terms.some(term => term.startsWith(word))))
   })
   const held = readerWords.filter(word => wordsOf.some(found => found.has(word)))
-  if (held.length < 2)
-    return results
-  return results.map((result, number) => held.every(word => wordsOf[number].has(word))
-    ? { ...result, score: result.score * ALL_WORDS_WEIGHT }
-    : result)
+  return results.map((result, number) => {
+    if (held.length >= 2 && held.every(word => wordsOf[number].has(word)))
+      return { ...result, score: result.score * ALL_WORDS_WEIGHT }
+    if (held.length > 0 && wordsOf[number].size === 0)
+      return { ...result, score: result.score / ALL_WORDS_WEIGHT }
+    return result
+  })
 }
 
 /* The refs of the results that get their text: the first HIGHLIGHTED in the order Material's worker shows them,
