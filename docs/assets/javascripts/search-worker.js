@@ -118,12 +118,17 @@ self.postMessage = message => {
    inside the page's words, after splitting it at hyphens: "CAR-T" marked every "t" on the CAR-T page (2,191
    marks), "T-ALL" every "all". The words a result lacks ("Missing: ...") are kept. */
 function withWordsToMarkOnThePage(message) {
-  for (const group of message.data.items)
-    for (const result of group)
-      for (const [word, matched] of Object.entries(result.terms || {}))
-        if (matched && (word.includes("-") || word.length < 3))
-          delete result.terms[word]
+  for (const result of resultsOf(message))
+    for (const [word, matched] of Object.entries(result.terms || {}))
+      if (matched && (word.includes("-") || word.length < 3))
+        delete result.terms[word]
   return message
+}
+
+/* Every result of an answer, those Material groups under a page included. */
+function* resultsOf(message) {
+  for (const group of message.data.items)
+    yield* group
 }
 
 /* The answer with each result's text cut to a snippet of about SNIPPET characters around its first marked word
@@ -134,27 +139,27 @@ function withWordsToMarkOnThePage(message) {
 const SNIPPET = 480
 const BEFORE_MARK = 120         /* characters shown before the first marked word */
 function withSnippets(message) {
-  for (const group of message.data.items)
-    for (const result of group)
-      if (typeof result.text === "string")
-        result.text = snippetOf(result.text)
+  for (const result of resultsOf(message))
+    if (typeof result.text === "string")
+      result.text = snippetOf(result.text)
   return message
 }
 
 function snippetOf(html) {
   const parts = html.split(/(<[^>]*>)/)
-  const shown = parts.reduce((length, part) => length + (part.startsWith("<") ? 0 : part.length), 0)
+  const shown = visibleOffset(parts, parts.length)
   if (shown <= SNIPPET)
     return html
-  const mark = visibleOffset(parts, parts.findIndex(part => part.startsWith("<mark")))
+  const markAt = parts.findIndex(part => part.startsWith("<mark"))
+  const mark = markAt < 0 ? 0 : visibleOffset(parts, markAt)
   const start = Math.max(0, Math.min(mark - BEFORE_MARK, shown - SNIPPET))
   const end = Math.min(shown, start + SNIPPET)
   return cut(parts, start, end, shown)
 }
 
-/* How many characters of text come before part `index` (the whole text if there is no such part). */
+/* How many characters of text (outside the tags) come before part `index`. */
 function visibleOffset(parts, index) {
-  return parts.slice(0, index < 0 ? 0 : index)
+  return parts.slice(0, index)
     .reduce((length, part) => length + (part.startsWith("<") ? 0 : part.length), 0)
 }
 
