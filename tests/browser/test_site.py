@@ -3,8 +3,10 @@ nothing is fetched from another host, nothing errors in the console."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import urlopen
@@ -152,6 +154,49 @@ def test_a_result_from_a_long_section_shows_a_snippet_around_the_marked_word(pag
     for article in snippets:
         assert len(article.inner_text()) < 700
     assert any("…" in article.inner_text() for article in snippets)  # cut where the section went on
+
+
+class _Markup(HTMLParser):
+    """Reads a snippet's markup: whether every tag closes in order, and its text with references read."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.balanced = True
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.balanced = self.balanced and bool(self.open) and self.open.pop() == tag
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+_WORDS = st.lists(st.sampled_from(["tocilizumab", "dose", "CRS", "grade", "2", "IL-6", "a&b", "<10%", "don't"]),
+                  min_size=1, max_size=60).map(lambda words: html.escape(" ".join(words)))
+_INLINE = st.one_of(_WORDS, _WORDS.map(lambda words: f"<code>{words}</code>"),
+                    _WORDS.map(lambda words: f"<mark>{words}</mark>"))
+_BLOCK = st.one_of(st.lists(_INLINE, max_size=6).map(lambda inline: f"<p>{''.join(inline)}</p>"),
+                   st.lists(st.lists(_INLINE, max_size=4), max_size=5).map(
+                       lambda items: "<ul>" + "".join(f"<li>{''.join(item)}</li>" for item in items) + "</ul>"),
+                   _WORDS.map(lambda words: f"<pre>{words}</pre>"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_section_text_cut_to_a_snippet_keeps_its_tags_balanced_and_its_text_short(page: Page, site_url: str,
+                                                                                        data: st.DataObject):
+    section = "".join(data.draw(st.lists(_BLOCK, min_size=1, max_size=20)))  # Material's markup of a section's text
+    snippet = search_worker(page, site_url).evaluate("text => snippetOf(text)", section)
+    whole, cut = _Markup(), _Markup()
+    whole.feed(section)
+    cut.feed(snippet)
+    assert cut.balanced and not cut.open
+    assert len(cut.text) <= len(whole.text) + 4  # "… " and " …" at most
+    assert len(cut.text) <= 480 + 4 or snippet == section  # the worker counts "&amp;" as 5: read, it is 1
 
 
 @pytest.mark.parametrize("query", ["Locke", "tocilizumab dose"])
