@@ -162,6 +162,16 @@ def test_a_section_longer_than_a_snippet_is_listed_by_its_title_only():
     assert files["prebuilt_index.json"]["titleOnly"] == [1]
 
 
+def test_the_pages_whose_search_boost_is_lowered_are_listed_once_each():
+    sections = [{"location": "a/", "title": "Reader page", "text": "<p>one</p>"},
+                {"location": "rules/", "title": "Rules", "text": "<p>one</p>", "boost": 0.4},
+                {"location": "rules/#a-rule", "title": "A rule", "text": "<p>two</p>", "boost": 0.4},
+                {"location": "b/", "title": "Another reader page", "text": "<p>two</p>", "boost": 1}]
+    files = index_files(sections, index_documents(sections, {}, SEPARATOR, None))
+    first = files["prebuilt_index.json"]
+    assert [first["pages"][number] for number in first["lowered"]] == ["rules/"]
+
+
 @pytest.fixture(scope="module")
 def knowledge_base():
     return load_knowledge_base(REPO / "data")

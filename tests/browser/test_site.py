@@ -139,6 +139,29 @@ def test_results_that_hold_every_word_of_the_query_come_first(page: Page, site_u
     assert [items.nth(i).inner_text() for i in range(6) if "Missing" in items.nth(i).inner_text()] == []
 
 
+def result_pages(items: Locator, count: int) -> list[str]:
+    return [(items.nth(i).locator("a").first.get_attribute("href") or "").split("?")[0] for i in range(count)]
+
+
+@pytest.mark.parametrize("query", ["survival rate", "relapse rate", "grading scale"])
+def test_pages_that_answer_a_readers_words_come_before_the_rules_page_and_the_comparisons(page: Page, site_url: str,
+                                                                                          query: str):
+    # "survival rate" listed the Rules page first: a rule's heading holds "survival"
+    first_three = result_pages(first_six_results(page, site_url, query), 3)
+    assert not [url for url in first_three if url.endswith(("/rules/", "/compare/trials/", "/compare/products/"))]
+
+
+@pytest.mark.parametrize(("query", "expected"), [("validate", "rules/"), ("abbreviations", "reference/glossary/")])
+def test_a_page_that_gathers_or_describes_the_site_is_still_found_by_what_it_is_for(page: Page, site_url: str,
+                                                                                    query: str, expected: str):
+    page.goto(site_url)
+    open_search(page, query)
+    items = page.locator(".md-search-result__item")
+    expect(items.nth(2)).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(500)
+    assert site_url + expected in result_pages(items, 3)
+
+
 def test_a_common_word_in_a_query_finds_nothing_by_itself(page: Page, site_url: str):
     # "for" is left out, as Material leaves it out: it does not find FORUM, which it starts
     items = first_six_results(page, site_url, "CAR-T for T-ALL")

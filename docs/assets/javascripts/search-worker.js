@@ -15,7 +15,8 @@
  *      highlighter where the matched words are, each word once (Material's own tokenizer finds them);
  *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
  *      misspelling-tolerant clause for long words;
- *   5. ranks the sections that hold every word of a query first;
+ *   5. ranks the sections that hold every word of a query first, and the pages that gather what others say
+ *      (and the Rules page) after the reader pages that answer it;
  *   6. names in each result's link only the words the page it opens can mark well, and cuts each result's
  *      text to a snippet around its first marked word.
  * A search that finds shards missing is answered again once they are in: Material's worker answers at once
@@ -37,6 +38,7 @@ let termNumbers = new Map()     /* each term of the vocabulary -> its position i
 let sections = []               /* Material's search documents; index refs are positions in this list */
 let textShards = []             /* where each shard of section texts starts */
 let titleOnly = new Set()       /* sections listed by their title only: their text is a wall (a whole table) */
+let lowered = new Set()         /* sections of the pages whose search boost is lowered (see readerPagesFirst) */
 const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
 let postingsVersion = 0         /* grows as postings come in: a search's results hold while it stays */
 
@@ -50,6 +52,8 @@ fetch(new URL("search/prebuilt_index.json", site))
       ({ location: data.pages[page] + anchor, title, text: "" }))
     textShards = data.textShards
     titleOnly = new Set(data.titleOnly.map(String))
+    const loweredPages = new Set(data.lowered)
+    lowered = new Set(data.sections.flatMap(([page], position) => loweredPages.has(page) ? [String(position)] : []))
     const setup = { type: SETUP, data: { ...data.setup, docs: sections }, ours: true }
     dispatchEvent(new MessageEvent("message", { data: setup }))
   })
@@ -323,7 +327,7 @@ lunr.Builder.prototype.build = function () {
     searching = true
     try {
       if (last.text !== text || last.version !== postingsVersion) {
-        const results = allWordsFirst(search.call(this, text))
+        const results = readerPagesFirst(allWordsFirst(search.call(this, text)))
         last = { text, version: postingsVersion, results, shownFirst: shownFirst(results) }
       }
       const withText = new Map([...last.shownFirst].map(ref => [ref, hasText(Number(ref))]))
@@ -373,6 +377,26 @@ function allWordsFirst(results) {
       return { ...result, score: result.score / ALL_WORDS_WEIGHT }
     return result
   })
+}
+
+/* Lunr's results, those of the pages whose search boost is lowered (the pages that gather what others say:
+   comparisons, indexes, the glossary; and the Rules page) after all others, wherever another page's section
+   holds every word of the query as typed; except a section of theirs that holds every word itself, either in
+   its title or names (a glossary term) or as the page's first section (what the page is for: the glossary's
+   for "abbreviations", the Rules page's for "validate"). "survival rate" listed the Rules page first (a rule's
+   heading holds "survival", and a heading weighs a thousand times the text), above the pages that report
+   survival rates. */
+function readerPagesFirst(results) {
+  const holdsEvery = (result, fields) => readerWords.every(word => {
+    const found = result.matchData.metadata[word]
+    return found !== undefined && (fields === null || fields.some(field => field in found))
+  })
+  const answers = result => holdsEvery(result, ["title", "names"])
+    || (!sections[Number(result.ref)].location.includes("#") && holdsEvery(result, null))
+  if (readerWords.length === 0 || !results.some(result => !lowered.has(result.ref) && holdsEvery(result, null)))
+    return results
+  return results.map(result => lowered.has(result.ref) && !answers(result)
+    ? { ...result, score: result.score / ALL_WORDS_WEIGHT ** 2 } : result)
 }
 
 /* The refs of the results that get their text: the first HIGHLIGHTED in the order Material's worker shows them,

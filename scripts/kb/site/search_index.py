@@ -7,7 +7,7 @@ text). :func:`write_search_index`, the one entry point, runs once after the buil
 
 - ``prebuilt_index.json``, loaded when a page opens: the settings Material's worker is set up with, the sorted
   vocabulary, each section's page, anchor and title, where the shards below start, and the sections that
-  results list by their title only (see :data:`LONGEST_SNIPPET`);
+  results list by their title only (see :data:`LONGEST_SNIPPET`), and the pages whose search boost is lowered;
 - ``postings/N.json``: for a run of terms, every (field, section, score) that holds each term;
 - ``texts/N.json``: the text of a run of sections, for the snippets of the results shown.
 
@@ -264,16 +264,27 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     terms = sorted(scores)
     term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
     text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
+    located = _located(sections)
     files: dict[str, Any] = {PREBUILT_INDEX: {
         "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
-        "textShards": text_starts, **_located(sections),
-        "titleOnly": [number for number, section in enumerate(sections) if len(section["text"]) > LONGEST_SNIPPET]}}
+        "textShards": text_starts, **located,
+        "titleOnly": [number for number, section in enumerate(sections) if len(section["text"]) > LONGEST_SNIPPET],
+        "lowered": lowered_pages(sections, located["pages"])}}
     for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
         files[f"postings/{shard}.json"] = [[value for posting in scores[term] for value in posting]
                                            for term in terms[start:end]]
     for shard, (start, end) in enumerate(zip(text_starts, [*text_starts[1:], len(sections)], strict=True)):
         files[f"texts/{shard}.json"] = [section["text"] for section in sections[start:end]]
     return files
+
+
+def lowered_pages(sections: list[dict[str, Any]], pages: list[str]) -> list[int]:
+    """The numbers (positions in ``pages``) of the pages whose front matter lowers their search boost below 1: the
+    pages that gather what other pages say, and the Rules page. The worker lists them after the reader pages that
+    hold every word of a query (readerPagesFirst in the worker)."""
+    numbers = {page: number for number, page in enumerate(pages)}
+    return sorted({numbers[section["location"].partition("#")[0]] for section in sections
+                   if float(section.get("boost", 1)) < 1})
 
 
 def _located(sections: list[dict[str, Any]]) -> dict[str, list[Any]]:
