@@ -13,8 +13,8 @@
  *      vocabulary's graph is built with node keys that mend a lunr bug, see lunr.TokenSet.prototype.toString);
  *   3. gives the top results their text (search/texts/), unless it is a wall of text, and tells Material's
  *      highlighter where the matched words are, each word once (Material's own tokenizer finds them);
- *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, and adds a
- *      misspelling-tolerant clause for long words;
+ *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, weighs a word matched
+ *      whole above the longer words it starts, and adds a misspelling-tolerant clause for long words;
  *   5. ranks the sections that hold every word of a query first, and the pages that gather what others say
  *      (and the Rules page) after the reader pages that answer it;
  *   6. names in each result's link only the words the page it opens can mark well, and cuts each result's
@@ -31,6 +31,7 @@ const RESULT = 3
 const HIGHLIGHTED = 16          /* top results given their text and highlighting (Material shows ten pages) */
 const FIRST_SECTION_WEIGHT = 2.5  /* how Material's ranking favors a page's first section (see shownFirst) */
 const ALL_WORDS_WEIGHT = 1e4    /* a section with every word of the query first (see allWordsFirst) */
+const EXACT_WEIGHT = 10         /* a word matched whole against the longer words it starts (see withQueryRules) */
 
 const site = new URL("../../", self.location.href)        /* this file is in assets/javascripts/ */
 let index = null                /* the lunr.Index over the prebuilt vocabulary, once loaded */
@@ -455,9 +456,13 @@ function addPositions(builder, section, metadata, highlighted) {
 /* The query as Material's worker should search it, and its words (as the index splits them). Common English
    words are left out (see isStopWord). A plain word of one or two letters (CR, NK), a number (2017, 00042), or
    an abbreviation of three capitals (ALL, CAR, CRS) is matched whole: Material would match every word it starts
-   (ALL found allogeneic before acute lymphoblastic leukemia). A plain word of six letters or more also
-   matches words a few edits away (one up to eight letters, two up to eleven, three beyond), so tisagenleucel
-   still finds tisagenlecleucel; exact matches rank first, as they match the word and its fuzzy clause. */
+   (ALL found allogeneic before acute lymphoblastic leukemia). Any other word is matched whole and, weighing
+   EXACT_WEIGHT times less, as the start of longer words (Material's wildcard, which it adds to every word):
+   lunr adds up the scores of all the words a wildcard matches, so that a page holding "fever" and "fevers"
+   outranked the page about CRS for "fever", and one holding "CAR-T-associated" besides "CAR-T" the pages about
+   transplant after CAR-T. A plain word of six letters or more also matches words a few edits away (one up to
+   eight letters, two up to eleven, three beyond), so tisagenleucel still finds tisagenlecleucel; exact matches
+   rank first, as they match the word and its fuzzy clause. */
 function withQueryRules(query) {
   const fuzzy = []
   const kept = []
@@ -469,6 +474,8 @@ function withQueryRules(query) {
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (/^[a-z]{6,}$/i.test(word))
       fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
+    if (/^[a-z0-9\u00c0-\u024f][a-z0-9\u00c0-\u024f.'-]*$/i.test(word))   /* no query syntax of the reader's */
+      return `${word}^${EXACT_WEIGHT} ${word}*^1`
     return word
   })
   const rewritten = [...parts, ...fuzzy.map(clause => ` ${clause}`)].join("")
