@@ -152,12 +152,15 @@ def test_the_longer_words_a_query_word_starts_count_less_than_the_word_itself(pa
     assert result_pages(first_six_results(page, site_url, query), 1) == [site_url + first]
 
 
-@pytest.mark.parametrize("query", ["survival rate", "relapse rate", "grading scale"])
-def test_pages_that_answer_a_readers_words_come_before_the_rules_page_and_the_comparisons(page: Page, site_url: str,
-                                                                                          query: str):
-    # "survival rate" listed the Rules page first: a rule's heading holds "survival"
+@pytest.mark.parametrize("query", ["survival rate", "relapse rate", "grading scale", "quality of life",
+                                   "minimal residual disease"])
+def test_pages_that_answer_a_readers_words_come_before_the_rules_comparison_and_bibliography_pages(
+        page: Page, site_url: str, query: str):
+    # "survival rate" listed the Rules page first (a rule's heading holds "survival"); "quality of life" and
+    # "minimal residual disease" a bibliography page (the titles of the papers it lists)
     first_three = result_pages(first_six_results(page, site_url, query), 3)
-    assert not [url for url in first_three if url.endswith(("/rules/", "/compare/trials/", "/compare/products/"))]
+    assert not [url for url in first_three
+                if re.search(r"/(rules|compare/trials|compare/products|reference/sources(_\d+)?)/$", url)]
 
 
 @pytest.mark.parametrize(("query", "expected"), [("validate", "rules/"), ("abbreviations", "reference/glossary/")])

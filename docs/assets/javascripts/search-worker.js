@@ -381,7 +381,7 @@ function allWordsFirst(results) {
 }
 
 /* Lunr's results, those of the pages whose search boost is lowered (the pages that gather what others say:
-   comparisons, indexes, the glossary; and the Rules page) after all others, wherever another page's section
+   comparisons, indexes, the glossary, the bibliography; and the Rules page) after all others, wherever another page's section
    holds every word of the query as typed; except a section of theirs that holds every word itself, either in
    its title or names (a glossary term) or as the page's first section (what the page is for: the glossary's
    for "abbreviations", the Rules page's for "validate"). "survival rate" listed the Rules page first (a rule's

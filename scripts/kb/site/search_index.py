@@ -69,9 +69,9 @@ PREBUILT_INDEX = "prebuilt_index.json"  # under search/; docs/assets/javascripts
 # (car-t* matches car-t-associated).
 FIELDS = {"title": 1000.0, "text": 1.0, "names": 1000.0, "identity": 100_000.0}
 K1 = 1.2  # lunr's term-frequency saturation; length normalisation (b) is 0, as Material sets it
-# The search boost of a page that gathers what other pages say (comparisons, type indexes, the glossary): below
-# 1 / (K1 + 1), the most that repeating a word in one field can multiply its score by, so that a page naming a
-# drug in twenty rows of a table still ranks below a page that names it once in the same place.
+# The search boost of a page that gathers what other pages say (comparisons, type indexes, the glossary, the
+# bibliography): below 1 / (K1 + 1), the most that repeating a word in one field can multiply its score by, so
+# that a page naming a drug in twenty rows of a table still ranks below a page that names it once in the same place.
 GATHERING_PAGE_BOOST = 0.4
 # Shard sizes: a query loads the postings of the terms it matches and the text of the sections it shows.
 POSTINGS_PER_SHARD = 5_000  # postings (a field of a section holding a term), about 60 KB
