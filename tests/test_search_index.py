@@ -162,6 +162,16 @@ def test_a_section_longer_than_a_snippet_is_listed_by_its_title_only():
     assert files["prebuilt_index.json"]["titleOnly"] == [1]
 
 
+def test_a_section_listed_by_its_title_only_has_no_text_to_fetch_but_is_still_found_by_its_words():
+    sections = [{"location": "a/", "title": "Short", "text": "<p>one</p>"},
+                {"location": "b/", "title": "Table", "text": "<p>" + "two " * LONGEST_SNIPPET + "</p>"}]
+    files = index_files(sections, index_documents(sections, {}, SEPARATOR, None))
+    texts = [text for path, shard in files.items() if path.startswith("texts/") for text in shard]
+    assert texts == ["<p>one</p>", ""]
+    first = files["prebuilt_index.json"]
+    assert "two" in first["terms"]
+
+
 def test_the_pages_whose_search_boost_is_lowered_are_listed_once_each():
     sections = [{"location": "a/", "title": "Reader page", "text": "<p>one</p>"},
                 {"location": "rules/", "title": "Rules", "text": "<p>one</p>", "boost": 0.4},

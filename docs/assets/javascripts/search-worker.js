@@ -413,16 +413,14 @@ function shownFirst(results) {
 }
 
 /* Whether the text of section `position` is in; if not, its shard is noted as missing. A shard gives every
-   section in it its text, except the sections listed by their title only (another section's search may load
-   their shard). */
+   section in it its text (none for the sections listed by their title only: the build leaves it out). */
 const textsLoaded = new Set()
 function hasText(position) {
   const shard = shardOf(textShards, position)
   if (!textsLoaded.has(shard))
     missing.set(`texts/${shard}.json`, texts => {
       texts.forEach((text, offset) => {
-        const section = textShards[shard] + offset
-        sections[section].text = titleOnly.has(String(section)) ? "" : text
+        sections[textShards[shard] + offset].text = text
       })
       textsLoaded.add(shard)
     })

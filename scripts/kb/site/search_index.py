@@ -9,7 +9,8 @@ text). :func:`write_search_index`, the one entry point, runs once after the buil
   vocabulary, each section's page, anchor and title, where the shards below start, and the sections that
   results list by their title only (see :data:`LONGEST_SNIPPET`), and the pages whose search boost is lowered;
 - ``postings/N.json``: for a run of terms, every (field, section, score) that holds each term;
-- ``texts/N.json``: the text of a run of sections, for the snippets of the results shown.
+- ``texts/N.json``: the text of a run of sections, for the snippets of the results shown (empty for a section
+  listed by its title only).
 
 ``docs/assets/javascripts/search-worker.js`` gives these to Material's own search worker as a lunr index
 (lunr.js does the searching and scoring). Material's own file keeps its settings and loses its sections.
@@ -263,18 +264,21 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     scores = term_scores(documents, boosts=[float(section.get("boost", 1)) for section in sections])
     terms = sorted(scores)
     term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
-    text_starts = shards([len(section["text"]) for section in sections], TEXT_PER_SHARD)
+    title_only = [number for number, section in enumerate(sections) if len(section["text"]) > LONGEST_SNIPPET]
+    texts = [section["text"] for section in sections]
+    for number in title_only:
+        texts[number] = ""  # never shown: the result lists the section by its title
+    text_starts = shards([len(text) for text in texts], TEXT_PER_SHARD)
     located = _located(sections)
     files: dict[str, Any] = {PREBUILT_INDEX: {
         "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
-        "textShards": text_starts, **located,
-        "titleOnly": [number for number, section in enumerate(sections) if len(section["text"]) > LONGEST_SNIPPET],
+        "textShards": text_starts, **located, "titleOnly": title_only,
         "lowered": lowered_pages(sections, located["pages"])}}
     for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
         files[f"postings/{shard}.json"] = [[value for posting in scores[term] for value in posting]
                                            for term in terms[start:end]]
     for shard, (start, end) in enumerate(zip(text_starts, [*text_starts[1:], len(sections)], strict=True)):
-        files[f"texts/{shard}.json"] = [section["text"] for section in sections[start:end]]
+        files[f"texts/{shard}.json"] = texts[start:end]
     return files
 
 
@@ -321,7 +325,8 @@ def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase, *, suggest
 
 
 def read_sections(site_dir: Path) -> list[dict[str, str]]:
-    """Every section of a built site's search index, as Material's search plugin listed it (for tests)."""
+    """Every section of a built site's search index, as Material's search plugin listed it, but with no text for a
+    section that results list by its title only (for tests)."""
     folder = site_dir / MATERIAL_INDEX
     first = json.loads((folder.parent / PREBUILT_INDEX).read_text(encoding="utf-8"))
     texts = [text for shard in range(len(first["textShards"]))
