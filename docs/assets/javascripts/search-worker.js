@@ -16,7 +16,8 @@
  *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, weighs a word matched
  *      whole above the longer words it starts, and adds a misspelling-tolerant clause for long words;
  *   5. ranks the sections that hold every word of a query first, and the pages that gather what others say
- *      (and the Rules page) after the reader pages that answer it;
+ *      (comparisons, indexes, the glossary, the bibliography; and the Rules page) after the reader pages that
+ *      answer it;
  *   6. names in each result's link only the words the page it opens can mark well, and cuts each result's
  *      text to a snippet around its first marked word.
  * A search that finds shards missing is answered again once they are in: Material's worker answers at once
@@ -381,12 +382,12 @@ function allWordsFirst(results) {
 }
 
 /* Lunr's results, those of the pages whose search boost is lowered (the pages that gather what others say:
-   comparisons, indexes, the glossary, the bibliography; and the Rules page) after all others, wherever another page's section
-   holds every word of the query as typed; except a section of theirs that holds every word itself, either in
-   its title or names (a glossary term) or as the page's first section (what the page is for: the glossary's
-   for "abbreviations", the Rules page's for "validate"). "survival rate" listed the Rules page first (a rule's
-   heading holds "survival", and a heading weighs a thousand times the text), above the pages that report
-   survival rates. */
+   comparisons, indexes, the glossary, the bibliography; and the Rules page) after all others, wherever another
+   page's section holds every word of the query as typed; except a section of theirs that holds every word
+   itself, either in its title or names (a glossary term) or as the page's first section (what the page is for:
+   the glossary's for "abbreviations", the Rules page's for "validate"). "survival rate" listed the Rules page
+   first (a rule's heading holds "survival", and a heading weighs a thousand times the text), above the pages
+   that report survival rates. */
 function readerPagesFirst(results) {
   const holdsEvery = (result, fields) => readerWords.every(word => {
     const found = result.matchData.metadata[word]
@@ -472,7 +473,7 @@ function withQueryRules(query) {
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (/^[a-z]{6,}$/i.test(word))
       fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
-    if (/^[a-z0-9\u00c0-\u024f][a-z0-9\u00c0-\u024f.'-]*$/i.test(word))   /* no query syntax of the reader's */
+    if (/^[a-z0-9\u00c0-\u024f]+(-[a-z0-9\u00c0-\u024f]+)*$/i.test(word))   /* letters, digits, inner hyphens */
       return `${word}^${EXACT_WEIGHT} ${word}*^1`
     return word
   })
