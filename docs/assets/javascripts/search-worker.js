@@ -420,9 +420,7 @@ function hasText(position) {
   const shard = shardOf(textShards, position)
   if (!textsLoaded.has(shard))
     missing.set(`texts/${shard}.json`, texts => {
-      texts.forEach((text, offset) => {
-        sections[textShards[shard] + offset].text = text
-      })
+      texts.forEach((text, offset) => sections[textShards[shard] + offset].text = text)
       textsLoaded.add(shard)
     })
   return textsLoaded.has(shard)

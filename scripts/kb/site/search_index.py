@@ -273,7 +273,7 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     files: dict[str, Any] = {PREBUILT_INDEX: {
         "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
         "textShards": text_starts, **located, "titleOnly": title_only,
-        "lowered": lowered_pages(sections, located["pages"])}}
+        "lowered": lowered_pages(sections, located["sections"])}}
     for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
         files[f"postings/{shard}.json"] = [[value for posting in scores[term] for value in posting]
                                            for term in terms[start:end]]
@@ -282,12 +282,11 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     return files
 
 
-def lowered_pages(sections: list[dict[str, Any]], pages: list[str]) -> list[int]:
-    """The numbers (positions in ``pages``) of the pages whose front matter lowers their search boost below 1: the
-    pages that gather what other pages say, and the Rules page. The worker lists them after the reader pages that
-    hold every word of a query (readerPagesFirst in the worker)."""
-    numbers = {page: number for number, page in enumerate(pages)}
-    return sorted({numbers[section["location"].partition("#")[0]] for section in sections
+def lowered_pages(sections: list[dict[str, Any]], located: list[list[Any]]) -> list[int]:
+    """The numbers of the pages (as :func:`_located` numbers them, ``located`` being its sections) whose front
+    matter lowers their search boost below 1: the pages that gather what other pages say, and the Rules page. The
+    worker lists them after the reader pages that hold every word of a query (readerPagesFirst in the worker)."""
+    return sorted({page for (page, _, _), section in zip(located, sections, strict=True)
                    if float(section.get("boost", 1)) < 1})
 
 
