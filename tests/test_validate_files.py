@@ -8,7 +8,7 @@ import pytest
 import yaml
 from kb.data.validate import check_data, check_files
 
-from tests.conftest import REPO, run_kb
+from tests.conftest import REPO, run_kb, write
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -102,6 +102,32 @@ def test_a_broken_schema_of_a_file_given_is_one_error(data_root):
     with pytest.raises(SchemaError, match="not a valid JSON Schema"):
         check_files(data_root, [data_root / "trials" / "eliana.yaml"])
     check_files(data_root, [data_root / "therapies" / "car-t.yaml"])  # its own schemas are sound
+
+
+def test_a_schema_broken_after_it_passed_a_run_is_still_reported(project, tmp_path):
+    cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert run_kb("validate", cwd=project, env=cache).returncode == 0
+    edit(project / "data" / "schema" / "trial.schema.json", '"^NCT[0-9]{8}$"', '"^NCT([0-9]{8}$"')
+    result = run_kb("validate", cwd=project, env=cache)
+    assert result.returncode == 1
+    assert ("data/schema/trial.schema.json:1:1: error: not a valid JSON Schema at properties/nct/pattern"
+            in result.stderr)
+
+
+@pytest.mark.parametrize("cache", ["a file where the cache folder should be", "garbage in the file of passed schemas"])
+def test_an_unusable_cache_changes_nothing_kb_validate_says(project, tmp_path, cache):
+    edit(project / "data" / "trials" / "eliana.yaml", "phase: phase 2", "phase: phse 2")
+    expected = run_kb("validate", cwd=project, env={"XDG_CACHE_HOME": str(tmp_path / "fresh")})
+    folder = tmp_path / "cache"
+    if cache.startswith("a file"):
+        folder.write_text("not a folder")
+    else:
+        write(folder / "kb" / "passed-schemas.txt", "garbage\n" + "0" * 64 + "\n\xff\n")
+    for _ in range(2):
+        result = run_kb("validate", cwd=project, env={"XDG_CACHE_HOME": str(folder)})
+        assert (result.returncode, result.stdout, result.stderr) == (expected.returncode, expected.stdout,
+                                                                     expected.stderr)
+        assert result.returncode == 1 and "phse 2" in result.stderr
 
 
 def test_pre_commit_checks_the_data_files_of_the_commit_and_everything_when_schemas_or_code_change():

@@ -9,7 +9,10 @@ template). The custom keywords the schemas use are checked by :mod:`kb.data.rule
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,8 +108,9 @@ FORMATS.checks("partial-date")(_partial_date)
 
 def load_schemas(folder: Path, *, check_all: bool = True) -> Schemas:
     """Read every ``*.schema.json`` in ``folder``; raise SchemaError naming the file if one cannot be used.
-    Each is checked against JSON Schema's own meta-schema, unless ``check_all`` is false: then only those that
-    :meth:`Schemas.check` is given (``kb validate FILE…`` checks the schemas of its files, and saves the time)."""
+    Each is checked against JSON Schema's own meta-schema (unless it passed before, word for word), unless
+    ``check_all`` is false: then only those that :meth:`Schemas.check` is given (``kb validate FILE…`` checks
+    the schemas of its files, and saves the time)."""
     if not folder.is_dir():
         raise SchemaError(folder, "the schema folder is missing; it holds the JSON Schemas that define the data")
     raw = {path.name: _read_schema(path) for path in sorted(folder.glob("*.schema.json"))}
@@ -138,12 +142,54 @@ def _read_schema(path: Path) -> dict[str, Any]:
 
 
 def _check_schema(path: Path, schema: dict[str, Any]) -> None:
-    """Raise SchemaError if ``schema`` breaks JSON Schema's own rules (e.g. a pattern that is no regex)."""
+    """Raise SchemaError if ``schema`` breaks JSON Schema's own rules (e.g. a pattern that is no regex).
+    A schema that passed once, word for word, is not checked again (see _passed_schemas_file)."""
+    digest = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+    if digest in _passed_schemas(_passed_schemas_file()):
+        return
     try:
         Draft202012Validator.check_schema(schema)
     except JsonSchemaError as exc:
         where = "/".join(map(str, exc.absolute_path)) or "the top level"
         raise SchemaError(path, f"not a valid JSON Schema at {where}: {exc.message[:200]}") from None
+    _remember_passed(digest)
+
+
+# The schemas that passed the meta-schema check, one SHA-256 of a schema's content a line, in the user's cache
+# folder. Checking the 12 schemas against JSON Schema's meta-schema took 0.1-0.2 s of the 1 s that `kb validate`
+# takes on the whole data, on every run, although they rarely change. A missing, unreadable or unwritable file
+# only means checking again.
+_KEPT_DIGESTS = 500
+
+
+def _passed_schemas_file() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "passed-schemas.txt"
+
+
+@functools.cache
+def _passed_schemas(file: Path) -> set[str]:
+    """The digests in the file (read once a process; the set grows as schemas pass)."""
+    try:
+        lines = file.read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    return {line for line in lines if re.fullmatch(r"[0-9a-f]{64}", line)}
+
+
+def _remember_passed(digest: str) -> None:
+    file = _passed_schemas_file()
+    passed = _passed_schemas(file)
+    passed.add(digest)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if len(passed) > _KEPT_DIGESTS:  # start again rather than grow without end
+            passed.intersection_update({digest})
+            file.write_text(digest + "\n", encoding="ascii")
+        else:
+            with file.open("a", encoding="ascii") as lines:
+                lines.write(digest + "\n")
+    except OSError:
+        pass
 
 
 def _referenced_files(node: Any) -> set[str]:
