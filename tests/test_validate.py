@@ -227,3 +227,16 @@ def test_a_table_whose_rows_key_is_spelled_with_an_escape_is_still_checked(data_
         "(quote cells that hold commas)"]
 
 
+
+
+def test_a_large_data_set_reports_the_problems_of_every_file_once(data_root):
+    # from 64 files on, half of them are checked in a second process: every file's problems still come back
+    eliana = (data_root / "trials" / "eliana.yaml").read_text()
+    for number in range(70):
+        text = eliana.replace("phase: phase 2", "phase: phse 2") if number in (0, 69) else eliana
+        write(data_root / "trials" / f"copy-{number:02d}.yaml", text)
+    result = check_data(data_root)
+    wrong_phase = [p.headline for p in result.problems if "'phse 2'" in p.headline]
+    assert [Path(p.split(":")[0]).name for p in wrong_phase] == ["copy-00.yaml", "copy-69.yaml"]
+    entity_files = {path.stem for path in data_root.glob("*/*.yaml") if path.parent.name != "schema"}
+    assert set(result.entities) == entity_files  # each file, the ones with problems too

@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -90,11 +92,51 @@ def check_data(data_root: Path, today: dt.date | None = None, *, checks: FileChe
     directories = [t.directory for t in schemas.entity_types.values()]
     paths, problems = find_data_files(data_root, directories, list(schemas.collection_files))
     problems += _undeclared_folders(data_root, directories)
-    check: FileChecker = checks.check if checks else check_file
     today = today or clock.today()
-    result = combine([check(path, data_root, schemas, today) for path in paths], data_root, schemas, checks)
+    if checks:
+        own = [checks.check(path, data_root, schemas, today) for path in paths]
+    else:
+        own = check_files_in_two_processes(paths, data_root, schemas, today)
+    result = combine(own, data_root, schemas, checks)
     result.problems = sorted(set(problems + result.problems))
     return result
+
+
+# Each file's own checks, in the order of ``paths``: from TWO_PROCESSES_FROM files on, the second half in a process
+# forked from this one while this one checks the first half. On two cores, `kb validate` on the real data (192
+# files) took 0.95 s in one process, of which checking the files 0.77 s.
+TWO_PROCESSES_FROM = 64
+
+
+def check_files_in_two_processes(paths: list[Path], data_root: Path, schemas: Schemas, today: dt.date
+                                 ) -> list[FileCheck]:
+    half = len(paths) // 2 if len(paths) >= TWO_PROCESSES_FROM else len(paths)
+    if half == len(paths):
+        return [check_file(path, data_root, schemas, today) for path in paths]
+    # Forked, the process starts with these objects as they are: handed over as the initializer's arguments,
+    # which a fork does not copy or pickle; only the checks come back pickled.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_give_worker,
+                             initargs=(paths[half:], data_root, schemas, today)) as worker:
+        second_half = worker.submit(_check_worker_files)
+        first_half = [check_file(path, data_root, schemas, today) for path in paths[:half]]
+        try:
+            return first_half + second_half.result()
+        except Exception:  # the worker failed (it could not start, or was killed): check its files here
+            return first_half + [check_file(path, data_root, schemas, today) for path in paths[half:]]
+
+
+_WORKER_FILES: tuple[list[Path], Path, Schemas, dt.date] | None = None  # set in the forked process only
+
+
+def _give_worker(paths: list[Path], data_root: Path, schemas: Schemas, today: dt.date) -> None:
+    global _WORKER_FILES
+    _WORKER_FILES = (paths, data_root, schemas, today)
+
+
+def _check_worker_files() -> list[FileCheck]:
+    assert _WORKER_FILES is not None, "runs in the process forked by check_files_in_two_processes"
+    paths, data_root, schemas, today = _WORKER_FILES
+    return [check_file(path, data_root, schemas, today) for path in paths]
 
 
 def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = None) -> list[Problem]:
