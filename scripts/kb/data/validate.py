@@ -80,9 +80,6 @@ class ValidationResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-FileChecker = Callable[[Path, Path, Schemas, dt.date], FileCheck]
-
-
 def check_data(data_root: Path, today: dt.date | None = None, *, checks: FileChecks | None = None
                ) -> ValidationResult:
     """Find, load and validate everything under ``data_root``. Raises SchemaError if the schemas are unusable.
@@ -110,19 +107,23 @@ TWO_PROCESSES_FROM = 64
 
 def check_files_in_two_processes(paths: list[Path], data_root: Path, schemas: Schemas, today: dt.date
                                  ) -> list[FileCheck]:
-    half = len(paths) // 2 if len(paths) >= TWO_PROCESSES_FROM else len(paths)
-    if half == len(paths):
-        return [check_file(path, data_root, schemas, today) for path in paths]
+    if len(paths) < TWO_PROCESSES_FROM:
+        return _check_each(paths, data_root, schemas, today)
+    half = len(paths) // 2
     # Forked, the process starts with these objects as they are: handed over as the initializer's arguments,
     # which a fork does not copy or pickle; only the checks come back pickled.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_give_worker,
                              initargs=(paths[half:], data_root, schemas, today)) as worker:
         second_half = worker.submit(_check_worker_files)
-        first_half = [check_file(path, data_root, schemas, today) for path in paths[:half]]
+        first_half = _check_each(paths[:half], data_root, schemas, today)
         try:
             return first_half + second_half.result()
         except Exception:  # the worker failed (it could not start, or was killed): check its files here
-            return first_half + [check_file(path, data_root, schemas, today) for path in paths[half:]]
+            return first_half + _check_each(paths[half:], data_root, schemas, today)
+
+
+def _check_each(paths: list[Path], data_root: Path, schemas: Schemas, today: dt.date) -> list[FileCheck]:
+    return [check_file(path, data_root, schemas, today) for path in paths]
 
 
 _WORKER_FILES: tuple[list[Path], Path, Schemas, dt.date] | None = None  # set in the forked process only
@@ -135,8 +136,7 @@ def _give_worker(paths: list[Path], data_root: Path, schemas: Schemas, today: dt
 
 def _check_worker_files() -> list[FileCheck]:
     assert _WORKER_FILES is not None, "runs in the process forked by check_files_in_two_processes"
-    paths, data_root, schemas, today = _WORKER_FILES
-    return [check_file(path, data_root, schemas, today) for path in paths]
+    return _check_each(*_WORKER_FILES)
 
 
 def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = None) -> list[Problem]:
