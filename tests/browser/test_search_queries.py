@@ -60,19 +60,21 @@ def search_page(browser: Browser, site_url: str) -> Page:
 
 
 def first_pages(page: Page, query: str, count: int = 3) -> list[str]:
-    """The pages of the first ``count`` results for ``query``, typed as a reader types, once they stop changing
-    (results for the first letters may show while the rest is still being searched)."""
+    """The pages of the first ``count`` results for ``query``, typed as a reader types, once they have not changed
+    for 300 ms (results for the first letters may show while the rest is still being searched: on a loaded CI
+    machine those of "Trialists' Collaborative G" once stayed for 150 ms)."""
     box = page.locator("input.md-search__input")
     box.focus()
     page.keyboard.press("Control+A")
     page.keyboard.press("Backspace")
     page.keyboard.type(query)
     links = page.locator(".md-search-result__item > a.md-search-result__link")
-    previous, deadline = None, time.monotonic() + 15
+    previous, unchanged, deadline = None, 0, time.monotonic() + 15
     while time.monotonic() < deadline:
         page.wait_for_timeout(150)
         hrefs = links.evaluate_all(f"links => links.slice(0, {count}).map(link => link.href)")
-        if hrefs and hrefs == previous:
+        unchanged = unchanged + 1 if hrefs and hrefs == previous else 0
+        if unchanged == 2:
             return [urlparse(href).path.lstrip("/") for href in hrefs]
         previous = hrefs
     return [urlparse(href).path.lstrip("/") for href in previous or []]
