@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 import yaml
 from kb.model import load_knowledge_base
-from kb.site.compare import compare_products, compare_trials, context_products, leukemia_approval_events
+from kb.site.compare import (
+    compare_products,
+    compare_trials,
+    context_products,
+    leukemia_approval_events,
+    trials_by_group,
+)
 from kb.site.export import export_files
+from kb.site.plan import render_site
 
 from tests.conftest import write
 
@@ -249,3 +256,49 @@ summary: The pivotal"""))
     assert cells["outcome"].note == "From the trial's paper"
     assert cells["toxicity"].text == "CRS grade ≥3: 46% (n = 75; Penn)"
     assert cells["follow_up"].text == "median 13.1 months"
+
+
+# --- the trial comparison, one page per kind of therapy -----------------------------------------------------
+
+def _trial(data_root: Path, trial_id: str, fields: str) -> None:
+    write(data_root / "trials" / f"{trial_id}.yaml", f"""name: {trial_id.upper()}
+phase: phase 3
+design: Randomized phase 3
+diseases: [b-all]
+{fields}summary: A trial.
+plain_summary: A study.
+sources: [eliana-registry]
+last_reviewed: '2026-01-15'
+reviewed_by: Test team
+""")
+
+
+def _groups(data_root: Path) -> dict[str, list[str]]:
+    return {group.title: [trial.id for trial in trials]
+            for group, trials in trials_by_group(load_knowledge_base(data_root)).items()}
+
+
+def test_a_trial_is_compared_with_the_trials_of_its_therapys_kind(data_root: Path):
+    _trial(data_root, "product-only", "products: [tisagenlecleucel]\n")  # the product's therapy is CAR-T
+    assert _groups(data_root)["CAR-T cell trials"] == ["eliana", "product-only"]
+
+
+def test_a_trial_of_no_cell_therapy_is_compared_with_the_other_treatments(data_root: Path):
+    _trial(data_root, "antibody", "")
+    assert _groups(data_root) == {"CAR-T cell trials": ["eliana"], "Trials of other treatments": ["antibody"]}
+
+
+def test_the_trial_comparisons_page_links_each_group_with_trials_and_only_those(data_root: Path):
+    pages = render_site(load_knowledge_base(data_root))
+    assert "[CAR-T cell trials](trials/car-t.md) | 1 |" in pages["compare/trials.md"]
+    assert "Trials of other treatments" not in pages["compare/trials.md"]
+    assert "compare/trials/car-t.md" in pages
+    assert "compare/trials/other.md" not in pages and "compare/trials/nk-cells.md" not in pages
+
+
+def test_a_group_page_compares_its_own_trials_only(data_root: Path):
+    _trial(data_root, "antibody", "")
+    pages = render_site(load_knowledge_base(data_root))
+    assert '<a href="../../../trials/eliana/">' in pages["compare/trials/car-t.md"]
+    assert "trials/antibody/" not in pages["compare/trials/car-t.md"]
+    assert '<a href="../../../trials/antibody/">' in pages["compare/trials/other.md"]

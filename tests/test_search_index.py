@@ -208,7 +208,8 @@ def test_the_pages_that_gather_other_pages_and_only_they_rank_lower_in_search(kn
     boosted = {path for path, markdown in render_site(knowledge_base).items()
                if f'search: {{"boost": {GATHERING_PAGE_BOOST}}}' in markdown.partition("\n---\n")[0]}
     types = {entity_type.plural for entity_type in knowledge_base.types}
-    assert {"compare/therapies.md", "compare/products.md", "compare/trials.md", "reference/glossary.md"} <= boosted
+    assert {"compare/therapies.md", "compare/products.md", "compare/trials.md", "compare/trials/car-t.md",
+            "reference/glossary.md"} <= boosted
     assert {f"{plural}/index.md" for plural in types} <= boosted
     assert not {entity.page_path for entity in knowledge_base.entities.values()} & boosted
     assert GATHERING_PAGE_BOOST < 1

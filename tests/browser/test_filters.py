@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-FILTERED_LISTS = {"trials index": "trials/", "products index": "products/", "trial comparison": "compare/trials/",
+FILTERED_LISTS = {"trials index": "trials/", "products index": "products/", "trial comparison": "compare/trials/car-t/",
                   "product comparison": "compare/products/"}
 
 

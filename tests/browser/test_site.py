@@ -27,7 +27,8 @@ PAGE_TYPES = {
     "challenge": "challenges/gvhd/",
     "type index": "products/",
     "comparison": "compare/products/",
-    "trial comparison": "compare/trials/",
+    "trial comparisons": "compare/trials/",
+    "trial comparison": "compare/trials/transplant/",
     "glossary": "reference/glossary/",
     "bibliography": "reference/sources/",
     "downloads": "reference/downloads/",
@@ -165,7 +166,7 @@ def test_pages_that_answer_a_readers_words_come_before_the_rules_comparison_and_
     # "minimal residual disease" a bibliography page (the titles of the papers it lists)
     first_three = result_pages(first_six_results(page, site_url, query), 3)
     assert not [url for url in first_three
-                if re.search(r"/(rules|compare/trials|compare/products|reference/sources(_\d+)?)/$", url)]
+                if re.search(r"/(rules|compare/trials(/[a-z-]+)?|compare/products|reference/sources(_\d+)?)/$", url)]
 
 
 @pytest.mark.parametrize(("query", "expected"), [("validate", "rules/"), ("abbreviations", "reference/glossary/")])

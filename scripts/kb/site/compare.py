@@ -242,13 +242,51 @@ def _product_cells(kb: KnowledgeBase, product: Entity) -> dict[str, Cell]:
 
 # --- trials -------------------------------------------------------------------------------------------------
 
-def compare_trials(kb: KnowledgeBase) -> Comparison:
-    """Every trial: its design and size, its main result (a response, else survival), its severe toxicities
-    with their grading scale, and the follow-up behind the result."""
+@dataclass(frozen=True)
+class TrialGroup:
+    """The trials of some kinds of therapy (a therapy's ``kind``), compared on a page of their own."""
+
+    path: str  # the page, in the docs tree
+    title: str
+    kinds: tuple[str, ...]  # () takes every trial that no other group takes
+
+
+# The trial comparison, one page per group: a transplant trial and a CAR-T trial measure different things, and
+# one page of every trial outgrew the page-weight target. compare/trials.md lists the groups.
+TRIAL_GROUPS = (
+    TrialGroup("compare/trials/car-t.md", "CAR-T cell trials", ("car-t",)),
+    TrialGroup("compare/trials/nk-cells.md", "NK and CAR-NK cell trials", ("nk-cell",)),
+    TrialGroup("compare/trials/transplant.md", "Transplant and donor lymphocyte trials",
+               ("stem-cell-transplant", "donor-lymphocyte-infusion")),
+    TrialGroup("compare/trials/other.md", "Trials of other treatments", ()),
+)
+
+
+def therapy_kind(kb: KnowledgeBase, trial: Entity) -> str | None:
+    """The kind of cell therapy a trial tests (its therapy's, else its first product's therapy's); None for a
+    trial of none (an antibody, a drug, supportive care)."""
+    therapy = trial.data.get("therapy") or next(
+        (kb.entities[product].data["therapy"] for product in trial.data.get("products", [])), None)
+    return kb.entities[therapy].data["kind"] if therapy else None
+
+
+def trials_by_group(kb: KnowledgeBase) -> dict[TrialGroup, list[Entity]]:
+    """Each group of TRIAL_GROUPS that has trials, with its trials in the trials' order."""
+    catch_all = next(group for group in TRIAL_GROUPS if not group.kinds)
+    grouped: dict[TrialGroup, list[Entity]] = {group: [] for group in TRIAL_GROUPS}
+    for trial in kb.of_type("trial"):
+        kind = therapy_kind(kb, trial)
+        grouped[next((group for group in TRIAL_GROUPS if kind in group.kinds), catch_all)].append(trial)
+    return {group: trials for group, trials in grouped.items() if trials}
+
+
+def compare_trials(kb: KnowledgeBase, trials: list[Entity] | None = None) -> Comparison:
+    """Every trial (or those given): its design and size, its main result (a response, else survival), its
+    severe toxicities with their grading scale, and the follow-up behind the result."""
     comparison = Comparison({
         "trial": "Trial", "phase": "Phase", "design": "Design", "n": "Patients", "studied": "Studied",
         "outcome": "Response or survival", "toxicity": "Severe toxicity (grading scale)", "follow_up": "Follow-up"})
-    for trial in kb.of_type("trial"):
+    for trial in kb.of_type("trial") if trials is None else trials:
         comparison.add(trial, _trial_cells(kb, trial))
     return comparison
 

@@ -23,6 +23,7 @@ from kb.site.compare import (
     compare_trials,
     context_products,
     leukemia_approval_events,
+    trials_by_group,
 )
 from kb.site.export import data_version, export_files
 from kb.site.facets import filters_for
@@ -42,13 +43,15 @@ COLLECTION_PAGES = {
     "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
 }
 BIBLIOGRAPHY = "reference/sources.md"
+# The page that lists the trial comparisons (one page per group of trials, kb.site.compare.TRIAL_GROUPS), which
+# follow it in reading order and are shown under it.
+TRIAL_COMPARISONS = "compare/trials.md"
 # The comparison pages: page path -> (what its rows are, plural; the comparison; what else its page shows).
 COMPARISONS: dict[str, tuple[str, Callable[[KnowledgeBase], Comparison], Callable[[KnowledgeBase], dict[str, Any]]]] = {
     "compare/therapies.md": ("therapies", compare_therapies, lambda kb: {}),
     "compare/products.md": ("products", compare_products,
                             lambda kb: {"context_products": context_products(kb),
                                         "approvals": leukemia_approval_events(kb)}),
-    "compare/trials.md": ("trials", compare_trials, lambda kb: {}),
 }
 # Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
 # lists are slow to load on a phone and hard to scan. Search and the type filters find any single entry.
@@ -120,9 +123,24 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
             pages += [PlannedPage(page_path, [template], {**shared, "source_ids": ids, "pagination": pagination},
                                   in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else path)
                       for page_path, ids, pagination in list_pages(path, sorted(knowledge_base.sources))]
+        elif path == TRIAL_COMPARISONS:
+            pages += _trial_comparison_pages(knowledge_base, template, shared)
         else:
             pages.append(PlannedPage(path, [template], {**shared, **_own_context(path, knowledge_base, exported)},
                                      in_nav=True))
+    return pages
+
+
+def _trial_comparison_pages(knowledge_base: KnowledgeBase, template: str, shared: dict[str, Any]
+                            ) -> list[PlannedPage]:
+    """The page listing the groups of trials, then each group's comparison, with its filters."""
+    groups = trials_by_group(knowledge_base)
+    pages = [PlannedPage(TRIAL_COMPARISONS, [template], {**shared, "groups": groups}, in_nav=True)]
+    for group, trials in groups.items():
+        context = {"group": group, "groups": groups, "trials": compare_trials(knowledge_base, trials),
+                   "filters": filters_for(knowledge_base, trials, "trials", "kb-compare-trials")}
+        pages.append(PlannedPage(group.path, ["compare/trial-group.md.j2"], {**shared, **context},
+                                 shown_under=TRIAL_COMPARISONS))
     return pages
 
 
