@@ -167,3 +167,12 @@ def test_a_source_without_its_identifier_is_caught():
     assert identifier_problems("x", {"kind": "pubmed", "citation": "c"}) == ["x: kind 'pubmed' needs 'pmid'",
                                                                               "x: no PMID, DOI, NCT number or URL; "
                                                                               "a reader cannot open it"]
+
+
+def test_a_source_lists_each_address_once():
+    # A curator's URL that is the PubMed or DOI address showed twice: "PubMed 1 · Web page", both to PubMed
+    source = Source("lee-2019", {"kind": "pubmed", "citation": "Lee.", "pmid": "1", "doi": "10.1000/x",
+                                 "url": "https://pubmed.ncbi.nlm.nih.gov/1"})
+    assert [label for label, _ in source.links] == ["PubMed 1", "doi:10.1000/x"]
+    other = Source("lee-2019", {"kind": "pubmed", "citation": "Lee.", "pmid": "1", "url": "https://example.org/lee"})
+    assert [label for label, _ in other.links] == ["PubMed 1", "Web page"]

@@ -38,7 +38,7 @@ class Source:
             links.append((f"doi:{self.data['doi']}", f"https://doi.org/{self.data['doi']}"))
         if "nct" in self.data:
             links.append((self.data["nct"], f"https://clinicaltrials.gov/study/{self.data['nct']}"))
-        if "url" in self.data:
+        if "url" in self.data and self.data["url"].rstrip("/") not in {url.rstrip("/") for _, url in links}:
             links.append(("Web page" if links else "Link", self.data["url"]))
         return tuple(links)
 
