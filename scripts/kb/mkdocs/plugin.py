@@ -9,7 +9,9 @@ Its events are the build's steps, in the order MkDocs runs them:
 3. ``on_nav``: with enough entity pages, a second process starts converting half of them;
 4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review;
    abbreviations and links to other sites are marked; the pages the second process converted take its HTML;
-5. ``on_page_context``: what the page's head tells link previews and search engines (``kb_share``), and for a
+5. ``on_env``: the style sheets every page's head holds inline (``kb_styles``: the theme's palette and
+   ``kb.css``, each of which would otherwise hold back the first paint by one more request);
+6. ``on_page_context``: what the page's head tells link previews and search engines (``kb_share``), and for a
    page outside the navigation, its place in it (:mod:`kb.mkdocs.wayfinding`).
 
 While serving, a data error does not stop the preview: the last good data is built again, with the errors
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -47,6 +50,10 @@ from kb.site.search_index import leave_tab_labels_out, write_search_index
 from kb.site.sharing import page_json_ld, script_json
 
 GLOSSARY_PAGE = "reference/glossary.md"
+# The site's own style sheet, held inline in every page's head with the theme's palette (see on_env).
+SITE_STYLES = "assets/stylesheets/kb.css"
+_THEME_STYLES = re.compile(r"assets/stylesheets/(main|palette)\.[0-9a-f]+\.min\.css")
+_SOURCE_MAP = re.compile(r"/\*# sourceMappingURL=[^*]*\*/")
 
 
 @dataclass
@@ -189,6 +196,10 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
                                   None if on_glossary else glossary.url_relative_to(page.file))
         return leave_tab_labels_out(mark_external_links(html))
 
+    def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+        env.globals["kb_styles"] = inline_styles(files, palette=bool(config.theme.get("palette")))
+        return env
+
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
                         ) -> dict[str, Any]:
         build = self._current()
@@ -252,3 +263,18 @@ def _with_type_indexes(nav: list[Any] | None, knowledge_base: KnowledgeBase) -> 
     indexes = [{t.plural.capitalize(): [{f"All {t.plural}": f"{t.plural}/index.md"}]} for t in knowledge_base.types
                if f"{t.plural}/index.md" not in listed]
     return [*nav[:1], *indexes, *nav[1:]]
+
+
+def inline_styles(files: Files, *, palette: bool) -> dict[str, str] | None:
+    """The theme's main style sheet (linked: it is large and the same on every page) and the CSS the page's head
+    holds inline: the theme's palette (with a color palette configured) and the site's own ``kb.css``. None
+    when the theme's files are not where Material 9 keeps them: the theme's own head is used then."""
+    theme = {match.group(1): file for file in files
+             if (match := _THEME_STYLES.fullmatch(file.src_uri)) is not None}
+    own = files.get_file_from_path(SITE_STYLES)
+    if "main" not in theme or own is None or (palette and "palette" not in theme):
+        return None
+    inline = [theme["palette"]] if palette else []
+    css = "\n".join(_SOURCE_MAP.sub("", Path(file.abs_src_path).read_text(encoding="utf-8")).strip()
+                     for file in [*inline, own] if file.abs_src_path)
+    return {"main": theme["main"].url, "inline": css}
