@@ -38,3 +38,11 @@ def test_the_palette_and_the_sites_own_css_are_in_the_head(site: Path):
     first_rule = next(line for line in own.splitlines() if line.strip() and not line.startswith(("/*", " ")))
     assert first_rule in styles
     assert "sourceMappingURL" not in styles
+
+
+def test_the_table_sorter_and_the_filters_wait_for_the_page_to_be_parsed(site: Path):
+    scripts = [tag for page in site.rglob("index.html")
+               for tag in re.findall(r"<script\b[^>]*assets/javascripts/(?:tablesort|filters)\.js[^>]*>",
+                                     page.read_text(encoding="utf-8"))]
+    assert any("tablesort" in tag for tag in scripts)  # the fixture's lists are too short to have filters
+    assert all(re.search(r"\bdefer\b", tag) for tag in scripts)
