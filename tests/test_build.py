@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -141,3 +142,34 @@ def test_search_indexes_every_section_of_an_entity_page_and_both_audience_tabs(b
     assert "products/tisagenlecleucel/#references" in entries
     material = json.loads((built_fixture_site / "search" / "search_index.json").read_text())
     assert material["docs"] == [] and material["config"]["separator"]  # the sections are in the prebuilt file
+
+
+# --- what a page asks of the browser before its first paint: one style sheet to fetch (the theme's main one, the
+# same on every page), the palette and the site's own CSS inline, the table sorter and the filters deferred ----
+
+def _head(built_fixture_site: Path, path: str) -> str:
+    return (built_fixture_site / path / "index.html").read_text(encoding="utf-8").partition("</head>")[0]
+
+
+@pytest.mark.parametrize("path", ["", "products/tisagenlecleucel", "compare/products", "about"])
+def test_a_page_links_only_the_themes_main_style_sheet(built_fixture_site: Path, path: str):
+    links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', _head(built_fixture_site, path))
+    assert len(links) == 1
+    assert re.fullmatch(r"(\.\./)*assets/stylesheets/main\.[0-9a-f]+\.min\.css", links[0])
+
+
+def test_the_palette_and_the_sites_own_css_are_in_the_head(built_fixture_site: Path):
+    styles = "".join(re.findall(r"<style>(.*?)</style>", _head(built_fixture_site, "products/tisagenlecleucel"), re.S))
+    assert "[data-md-color-scheme=slate]" in styles  # the theme's palette: dark mode
+    own = (REPO / "docs/assets/stylesheets/kb.css").read_text(encoding="utf-8")
+    first_rule = next(line for line in own.splitlines() if line.strip() and not line.startswith(("/*", " ")))
+    assert first_rule in styles
+    assert "sourceMappingURL" not in styles
+
+
+def test_the_table_sorter_and_the_filters_wait_for_the_page_to_be_parsed(built_fixture_site: Path):
+    scripts = [tag for page in built_fixture_site.rglob("index.html")
+               for tag in re.findall(r"<script\b[^>]*assets/javascripts/(?:tablesort|filters)\.js[^>]*>",
+                                     page.read_text(encoding="utf-8"))]
+    assert any("tablesort" in tag for tag in scripts)  # the fixture's lists are too short to have filters
+    assert all(re.search(r"\bdefer\b", tag) for tag in scripts)
