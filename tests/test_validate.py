@@ -227,8 +227,6 @@ def test_a_table_whose_rows_key_is_spelled_with_an_escape_is_still_checked(data_
         "(quote cells that hold commas)"]
 
 
-
-
 def test_a_large_data_set_reports_the_problems_of_every_file_once(data_root):
     # from 64 files on, half of them are checked in a second process: every file's problems still come back
     eliana = (data_root / "trials" / "eliana.yaml").read_text()

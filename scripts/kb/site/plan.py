@@ -137,8 +137,8 @@ def _trial_comparison_pages(knowledge_base: KnowledgeBase, template: str, shared
     groups = trials_by_group(knowledge_base)
     pages = [PlannedPage(TRIAL_COMPARISONS, [template], {**shared, "groups": groups}, in_nav=True)]
     for group, trials in groups.items():
-        context = {"group": group, "groups": groups, "trials": compare_trials(knowledge_base, trials),
-                   "filters": filters_for(knowledge_base, trials, "trials", "kb-compare-trials")}
+        context = {"group": group, "groups": groups,
+                   **_comparison_context(knowledge_base, "trials", compare_trials(knowledge_base, trials))}
         pages.append(PlannedPage(group.path, ["compare/trial-group.md.j2"], {**shared, **context},
                                  shown_under=TRIAL_COMPARISONS))
     return pages
@@ -171,13 +171,17 @@ def _collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes
     return {"version": version, "released": released}
 
 
+def _comparison_context(knowledge_base: KnowledgeBase, noun: str, comparison: Comparison) -> dict[str, Any]:
+    """A comparison page's table (under ``noun``, what its rows are) and the filters of its rows."""
+    rows = [entity for entity, _ in comparison.rows]
+    return {noun: comparison, "filters": filters_for(knowledge_base, rows, noun, f"kb-compare-{noun}")}
+
+
 def _own_context(path: str, knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
     """What only one collection page needs."""
     if path in COMPARISONS:
         noun, compare, extra = COMPARISONS[path]
-        comparison = compare(knowledge_base)
-        filters = filters_for(knowledge_base, [entity for entity, _ in comparison.rows], noun, f"kb-compare-{noun}")
-        return {noun: comparison, "filters": filters, **extra(knowledge_base)}
+        return {**_comparison_context(knowledge_base, noun, compare(knowledge_base)), **extra(knowledge_base)}
     if path == "reference/downloads.md":
         return {"exported": sorted(exported), "sizes": {p: len(content) for p, content in exported.items()},
                 "checksums": {p: hashlib.sha256(content).hexdigest() for p, content in exported.items()}}
