@@ -322,6 +322,26 @@ def test_any_part_of_the_sites_vocabulary_keeps_exactly_its_terms(page: Page, si
     assert sorted(expanded) == sorted(chosen)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_query_word_matches_the_terms_that_lunrs_own_vocabulary_graph_matches(page: Page, site_url: str,
+                                                                                 data: st.DataObject):
+    worker = search_worker(page, site_url)
+    terms = json.loads(urlopen(site_url + "search/prebuilt_index.json").read())["terms"]
+    words = sorted(term for term in terms if term.isascii() and term.isalpha())  # no digits: lunr#503 stays out
+    chosen = sorted(random.Random(data.draw(st.integers(0, 2**32 - 1))).sample(words, len(words) // 4))
+    word = data.draw(st.sampled_from(chosen))
+    typed = data.draw(st.sampled_from([word, word[:3], word[:-1] + "x", "x" + word[1:], word[1:]]))
+    clause = data.draw(st.sampled_from([{"term": typed}, {"term": typed + "*"},
+                                        {"term": typed, "editDistance": 1}, {"term": typed, "editDistance": 2}]))
+    ours, lunrs = worker.evaluate("""([terms, clause]) => {
+        const asked = lunr.TokenSet.fromClause(clause)
+        return [vocabulary(terms).intersect(asked).toArray().sort(),
+                lunr.TokenSet.fromArray(terms).intersect(asked).toArray().sort()]
+    }""", [chosen, clause])
+    assert ours == lunrs
+
+
 def test_a_term_named_like_an_object_property_is_looked_up_as_a_term(page: Page, site_url: str):
     # before its postings load, "constructor" (a word a curator may write) read Object.prototype.constructor
     posting = search_worker(page, site_url).evaluate("typeof index.invertedIndex['constructor']")
@@ -329,7 +349,8 @@ def test_a_term_named_like_an_object_property_is_looked_up_as_a_term(page: Page,
 
 
 # 155 terms of the site's vocabulary (5 December 2026) from which lunr's TokenSet.Builder, with lunr's own keys for
-# its nodes, lists "1419-1" and "1419-4" and loses "1419-1431" (olivernn/lunr.js#503): the worker's keys keep them.
+# its nodes, lists "1419-1" and "1419-4" and loses "1419-1431" (olivernn/lunr.js#503): the worker's vocabulary keeps
+# them.
 MERGED_WRONGLY = Path(__file__).resolve().parent.parent / "fixtures" / "search_vocabulary_lunr_merges_wrongly.json"
 
 

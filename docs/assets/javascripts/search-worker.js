@@ -10,7 +10,7 @@
  *      them as soon as they are in;
  *   2. makes lunr's Builder, which Material's worker calls to index each section, return a lunr.Index over
  *      that vocabulary, whose postings are read from shards (search/postings/) as queries need them (the
- *      vocabulary's graph is built with node keys that mend a lunr bug, see lunr.TokenSet.prototype.toString);
+ *      vocabulary's graph is made as queries walk into it, see vocabulary());
  *   3. gives the top results their text (search/texts/), unless it is a wall of text, and tells Material's
  *      highlighter where the matched words are, each word once (Material's own tokenizer finds them);
  *   4. keeps hyphenated names whole in a query, matches short words and numbers whole, weighs a word matched
@@ -284,29 +284,38 @@ function shardedIndex(data) {
   })
 }
 
-/* The vocabulary (sorted terms) as the lunr.TokenSet that expands a query's words into terms: a graph in which
-   terms that end alike share their last nodes (lunr's TokenSet.Builder). */
+/* The vocabulary as the lunr.TokenSet through which lunr expands each word of a query into the terms it matches
+   (as typed, as the start of longer words, or within a few edits): a tree of the terms' characters whose nodes
+   are made as lunr's matching walks into them. Setting up then costs nothing (building the whole graph took
+   about 80 ms for the real site's 8,700 terms, before the first search could start) and a query makes only the
+   nodes it reaches. It is a plain tree, not lunr's TokenSet.Builder graph in which terms that end alike share
+   nodes: that one merged different nodes where labels are digits (olivernn/lunr.js#503, still open), so that
+   the vocabulary gained and lost terms ("reach-1" became unfindable, and a query starting "re" looped forever
+   on a term with no postings). */
 function vocabulary(terms) {
-  const builder = new lunr.TokenSet.Builder()
-  terms.forEach(term => builder.insert(term))
-  builder.finish()
-  return builder.root
+  return vocabularyNode(terms, 0)
 }
 
-/* The key by which lunr's TokenSet.Builder finds nodes that end alike, one character and one node id an edge.
-   lunr's own runs the ids and the next labels together, so that where labels are digits two different nodes
-   can get the same key ("1" to node 23 and "1" to node 2 then "3" to...): the builder then merges them, and the
-   vocabulary gains terms it does not hold and loses terms it holds (olivernn/lunr.js#503, still open). This
-   site's vocabulary has thousands of numbers; with one data change "reach-1" became unfindable and a query
-   starting "re" expanded to a term with no postings, on which lunr loops forever. Ending each id with a comma
-   makes the key unambiguous (a label is one character, an id only digits). */
-lunr.TokenSet.prototype.toString = function () {
-  if (this._str)
-    return this._str
-  let key = this.final ? "1" : "0"
-  for (const label of Object.keys(this.edges).sort())
-    key += `${label}${this.edges[label].id},`
-  return key
+/* The node for the terms that share their first `depth` characters; its edges are made when first read (and
+   then stay as a plain property, which lunr reads faster). */
+function vocabularyNode(terms, depth) {
+  const node = new lunr.TokenSet()
+  node.final = terms.some(term => term.length === depth)
+  Object.defineProperty(node, "edges", {
+    configurable: true,
+    get() {
+      const longer = new Map()                /* next character -> the terms that continue with it */
+      for (const term of terms)
+        if (term.length > depth)
+          longer.has(term[depth]) ? longer.get(term[depth]).push(term) : longer.set(term[depth], [term])
+      const edges = Object.create(null)
+      for (const [label, continuing] of longer)
+        edges[label] = vocabularyNode(continuing, depth + 1)
+      Object.defineProperty(node, "edges", { value: edges, writable: true })
+      return edges
+    }
+  })
+  return node
 }
 
 /* [term number, score, ...] in order of term number, as lunr.Vector needs it. */
