@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 FILTERED_LISTS = {"trials index": "trials/", "products index": "products/", "trial comparison": "compare/trials/car-t/",
                   "product comparison": "compare/products/"}
@@ -25,15 +25,24 @@ def _has(row: dict[str, str], facet: str, value: str) -> bool:
     return value in row[facet].split()
 
 
+def _settled(form: Locator) -> None:
+    """Wait until the filters have applied (a list of several pages first brings in the rows of the others)."""
+    expect(form.locator(".kb-filters-status")).not_to_have_text(re.compile("^Loading|^$"))
+
+
 def test_ticking_boxes_narrows_the_list_or_within_a_facet_and_across_facets(page: Page, site_url: str):
     page.goto(site_url + "trials/")
     form = page.locator("form.kb-filters")
     expect(form).to_be_visible()
-    total = len(_rows(page, "kb-list-trials"))
-    expect(form.locator(".kb-filters-status")).to_have_text(f"Showing all {total} trials.")
+    own, total = len(_rows(page, "kb-list-trials")), int(form.get_attribute("data-kb-total") or 0)
+    assert own < total  # the index of trials goes on on a second page
+    expect(form.locator(".kb-filters-status")).to_have_text(
+        f"Showing the {own} trials of this page ({total} in the list).")
 
     form.get_by_role("checkbox", name=re.compile(r"^T-ALL")).check()
+    _settled(form)
     rows = _rows(page, "kb-list-trials")
+    assert len(rows) == total  # every page's rows, the others' hidden unless they match
     shown = [row for row in rows if row["shown"]]
     assert 0 < len(shown) < total
     assert all(_has(row, "disease", "t-all") for row in shown)
@@ -51,7 +60,32 @@ def test_ticking_boxes_narrows_the_list_or_within_a_facet_and_across_facets(page
     assert 0 < len(both) < len(either)
     assert [row for row in rows if row["shown"]] == both
     expect(page).to_have_url(re.compile(r"\?disease=aml&disease=t-all&phase=phase-1$"))
-    expect(form.locator(".kb-filters-status")).to_have_text(f"Showing {len(both)} of {total} trials.")
+    expect(form.locator(".kb-filters-status")).to_have_text(
+        f"Showing {len(both)} of {total} trials, from every page of the list.")
+
+
+def test_the_filters_of_a_list_of_several_pages_find_the_entries_of_the_other_pages(page: Page, site_url: str):
+    page.goto(site_url + "trials/page_2/")
+    name, disease = page.locator("#kb-list-trials tbody tr[data-kb-disease]").first.evaluate(
+        "row => [row.querySelector('a').textContent, row.dataset.kbDisease.split(' ')[0]]")
+    page.goto(site_url + f"trials/?disease={disease}")
+    _settled(page.locator("form.kb-filters"))
+    link = page.locator("#kb-list-trials tbody tr[data-kb-elsewhere]").get_by_role("link", name=name, exact=True)
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.locator("article h1")).to_contain_text(name)
+
+
+def test_without_the_other_pages_the_filters_say_they_apply_to_this_page(page: Page, site_url: str):
+    page.route("**/trials/page_2/", lambda route: route.abort())
+    page.goto(site_url + "trials/?disease=aml")
+    form = page.locator("form.kb-filters")
+    _settled(form)
+    rows = _rows(page, "kb-list-trials")
+    shown = [row for row in rows if row["shown"]]
+    assert shown and all(_has(row, "disease", "aml") for row in shown)
+    expect(form.locator(".kb-filters-status")).to_have_text(
+        f"Showing {len(shown)} of this page's {len(rows)} trials (the other pages of the list could not be loaded).")
 
 
 def test_a_filtered_address_opens_the_same_filtered_list(page: Page, site_url: str):
@@ -59,6 +93,7 @@ def test_a_filtered_address_opens_the_same_filtered_list(page: Page, site_url: s
     form = page.locator("form.kb-filters")
     expect(form.locator('input[name="disease"][value="b-all"]')).to_be_checked()
     expect(form.locator('input[name="phase"][value="phase-2"]')).to_be_checked()
+    _settled(form)
     rows = _rows(page, "kb-list-trials")
     shown = [row for row in rows if row["shown"]]
     assert shown and all(_has(row, "disease", "b-all") and _has(row, "phase", "phase-2") for row in shown)
@@ -81,6 +116,7 @@ def test_every_filtered_list_narrows_on_its_first_choice(page: Page, site_url: s
     box = form.locator("input[type=checkbox]").first
     facet, value = box.get_attribute("name"), box.get_attribute("value")
     box.check()
+    _settled(form)
     rows = page.locator(f"#{list_id} tbody tr").evaluate_all(
         f"rows => rows.map(r => [!r.hidden, (r.getAttribute('data-kb-{facet}') || '').split(' ')])")
     assert all((value in values) == shown for shown, values in rows)

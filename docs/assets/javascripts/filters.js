@@ -2,7 +2,11 @@
  * facets; see scripts/kb/site/facets.py). Without JavaScript the form stays hidden and the page is the
  * whole list. Here the form shows; ticking a box hides the rows that do not match: a row must have one of the
  * ticked values of every facet with a ticked box (OR within a facet, AND across facets). The URL keeps the
- * choice (?disease=b-all&phase=phase-2), so a filtered list can be shared or bookmarked. Nothing is fetched. */
+ * choice (?disease=b-all&phase=phase-2), so a filtered list can be shared or bookmarked. A list cut into pages
+ * (an index of more than a hundred entries) names its pages on the form: the first choice brings in the rows of
+ * the other pages (fetched from this site, once), which then show wherever they match, in the list's order; with
+ * no box ticked, the page shows its own rows only. If they cannot be fetched (a copy of the site opened from
+ * files), the filters apply to this page and say so. */
 (function () {
   "use strict";
 
@@ -32,21 +36,85 @@
     window.history.replaceState(window.history.state, "", url);
   }
 
+  // The rows of the list's other pages, fetched once: a promise of whether they are in (a list of one page: at
+  // once). Each comes after the rows of the pages before it, marked as from elsewhere, its links made absolute
+  // (they were relative to its own page).
+  function bringInOtherPages(form, list) {
+    if (form.kbOtherPages) return form.kbOtherPages;
+    var pages = (form.getAttribute("data-kb-pages") || "").split(" ").filter(Boolean);
+    var here = Number(form.getAttribute("data-kb-page")) - 1;
+    form.kbOtherPages = Promise.all(pages.map(function (href, number) {
+      return number === here ? null : rowsOf(new URL(href, window.location.href), list.id);
+    })).then(function (rowsByPage) {
+      var body = list.tBodies[0];
+      var first = body.rows[0] || null;
+      rowsByPage.forEach(function (rows, number) {
+        (rows || []).forEach(function (row) {
+          row.setAttribute("data-kb-elsewhere", "");
+          row.hidden = true;
+          body.insertBefore(document.adoptNode(row), number < here ? first : null);
+        });
+      });
+      return true;
+    }, function () { return false; });
+    return form.kbOtherPages;
+  }
+
+  function rowsOf(url, listId) {
+    return window.fetch(url).then(function (response) {
+      if (!response.ok) throw new Error(url + ": " + response.status);
+      return response.text();
+    }).then(function (text) {
+      var list = new DOMParser().parseFromString(text, "text/html").getElementById(listId);
+      var rows = list && list.tBodies.length ? Array.prototype.slice.call(list.tBodies[0].rows) : [];
+      rows.forEach(function (row) {
+        row.querySelectorAll("[href]").forEach(function (link) {
+          link.setAttribute("href", new URL(link.getAttribute("href"), url).href);
+        });
+      });
+      return rows;
+    });
+  }
+
   function apply(form, rememberInUrl) {
     var list = document.getElementById(form.getAttribute("data-kb-filters"));
     if (!list || !list.tBodies.length) return;
     var picks = chosen(form);
+    var filtering = Object.keys(picks).length > 0;
+    var paged = form.hasAttribute("data-kb-pages");
+    var status = form.querySelector(".kb-filters-status");
+    if (rememberInUrl) keepInUrl(form, picks);
+    if (filtering && paged && form.kbReach === undefined) {
+      status.textContent = "Loading the other pages of the list…";
+      bringInOtherPages(form, list).then(function (inAll) {
+        form.kbReach = inAll;
+        apply(form, false);
+      });
+    }
     var rows = list.tBodies[0].rows;
-    var shown = 0;
+    var own = 0, shown = 0;
     Array.prototype.forEach.call(rows, function (row) {
-      row.hidden = !matches(row, picks);
+      var elsewhere = row.hasAttribute("data-kb-elsewhere");
+      row.hidden = elsewhere ? !filtering || !matches(row, picks) : !matches(row, picks);
+      if (!elsewhere) own += 1;
       if (!row.hidden) shown += 1;
     });
+    if (filtering && paged && form.kbReach === undefined) return;
+    status.textContent = statusOf(form, filtering, shown, own, rows.length);
+  }
+
+  function statusOf(form, filtering, shown, own, listed) {
     var noun = form.getAttribute("data-kb-noun");
-    form.querySelector(".kb-filters-status").textContent = Object.keys(picks).length === 0
-      ? "Showing all " + rows.length + " " + noun + "."
-      : shown === 0 ? "No " + noun + " match these filters." : "Showing " + shown + " of " + rows.length + " " + noun + ".";
-    if (rememberInUrl) keepInUrl(form, picks);
+    var total = form.getAttribute("data-kb-total");
+    if (!filtering)
+      return total ? "Showing the " + own + " " + noun + " of this page (" + total + " in the list)."
+                   : "Showing all " + own + " " + noun + ".";
+    if (shown === 0)
+      return "No " + noun + " match these filters.";
+    if (form.kbReach === false)
+      return "Showing " + shown + " of this page's " + own + " " + noun
+        + " (the other pages of the list could not be loaded).";
+    return "Showing " + shown + " of " + listed + " " + noun + (total ? ", from every page of the list." : ".");
   }
 
   function enhance(form) {

@@ -90,7 +90,6 @@ class Filters:
     list_id: str  # the id of the table the form filters
     facets: list[Facet]
     rows: dict[str, dict[str, list[str]]]  # entity id -> facet key -> slugs
-    paginated: bool = False  # the list goes on on other pages, which the filters do not reach
 
     def attributes(self, entity: Entity) -> str:
         """The row's facet values as ``data-kb-<facet>`` attributes (space-separated slugs)."""
@@ -99,9 +98,9 @@ class Filters:
                        for facet in self.facets if values.get(facet.key))
 
 
-def filters_for(kb: KnowledgeBase, entities: list[Entity], noun: str, list_id: str, *, paginated: bool = False
-                ) -> Filters:
-    """The filters of a list of entities: every facet their schemas declare that tells some rows from others."""
+def filters_for(kb: KnowledgeBase, entities: list[Entity], noun: str, list_id: str) -> Filters:
+    """The filters of a list of entities (the whole list, where it is cut into pages): every facet their schemas
+    declare that tells some rows from others."""
     titles = kb.schemas.raw.get("common.schema.json", {}).get("x-facets", {})
     facets: dict[str, Facet] = {key: Facet(key, title) for key, title in titles.items()}
     ranks: dict[tuple[str, str], tuple[int, str]] = {}
@@ -127,7 +126,7 @@ def filters_for(kb: KnowledgeBase, entities: list[Entity], noun: str, list_id: s
             for value_slug in slugs:
                 facets[key].counts[value_slug] = facets[key].counts.get(value_slug, 0) + 1
     shown = [_sorted(facet, ranks) for facet in facets.values() if _tells_apart(facet, len(entities))]
-    return Filters(noun, list_id, shown, rows, paginated)
+    return Filters(noun, list_id, shown, rows)
 
 
 def _value(kb: KnowledgeBase, facet_field: FacetField, raw: Any) -> tuple[str, str, int]:

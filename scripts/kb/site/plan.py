@@ -145,14 +145,13 @@ def _trial_comparison_pages(knowledge_base: KnowledgeBase, template: str, shared
 
 
 def _type_pages(knowledge_base: KnowledgeBase, entity_type: EntityType) -> list[PlannedPage]:
-    """A type's index (cut into pages, each with its filters), then its entities' pages, each between the one
-    before and after it."""
+    """A type's index (cut into pages, each with the filters of the whole list), then its entities' pages, each
+    between the one before and after it."""
     entities = knowledge_base.of_type(entity_type.name)
     index = f"{entity_type.plural}/index.md"
+    filters = filters_for(knowledge_base, entities, entity_type.plural, f"kb-list-{entity_type.plural}")
     pages = []
     for path, listed, pagination in list_pages(index, entities):
-        filters = filters_for(knowledge_base, listed, entity_type.plural, f"kb-list-{entity_type.plural}",
-                              paginated=len(pagination.paths) > 1)
         pages.append(PlannedPage(path, [f"{entity_type.name}/index.md.j2", "index.md.j2"],
                                  {"entity_type": entity_type, "entities": listed, "pagination": pagination,
                                   "filters": filters},
