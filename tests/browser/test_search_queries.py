@@ -4,6 +4,8 @@ query typed."""
 
 from __future__ import annotations
 
+import bisect
+import json
 import time
 import urllib.error
 import urllib.request
@@ -13,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 QUERIES = yaml.safe_load((Path(__file__).resolve().parents[1] / "search_queries.yaml").read_text(encoding="utf-8"))
 
@@ -107,3 +109,47 @@ def test_a_misspelling_finds_the_first_page_but_scores_below_the_word_spelled_ri
 def test_the_bibliography_comes_after_the_entity_pages_that_name_the_product(search_page: Page):
     pages = first_pages(search_page, "Kymriah", count=6)
     assert len(pages) == 6 and not [page for page in pages if page.startswith("reference/")], pages
+
+
+@pytest.mark.parametrize(("typed", "completed"), [("relap", "relapse"), ("tocil", "tocilizumab")])
+def test_the_suggestion_completes_a_word_to_the_shortest_title_word_it_starts(search_page: Page, typed: str,
+                                                                              completed: str):
+    first_pages(search_page, typed, count=1)  # the results for the word, settled
+    expect(search_page.locator(".md-search__suggest")).to_have_text(completed)
+
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether one insertion, deletion, substitution or swap of neighbours turns a into b (lunr's fuzzy ~1)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    i = next((i for i in range(len(a)) if a[i] != b[i]), len(a))
+    if len(a) < len(b):
+        return a[i:] == b[i + 1:]
+    swapped = a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:]
+    return a[i + 1:] == b[i + 1:] or swapped
+
+
+def test_the_suggestion_loads_no_postings_that_the_search_does_not_need(search_page: Page, site_url: str):
+    index = json.loads(urllib.request.urlopen(site_url + "search/prebuilt_index.json").read())
+    terms, starts = index["terms"], index["termShards"]
+    shard = {term: bisect.bisect_right(starts, number) - 1 for number, term in enumerate(terms)}
+    # a number the search matches whole, while the suggestion's wildcard (number*) reaches into another shard
+    number = next(term for term in terms if term.isdigit() and len(term) in (2, 3)
+                  and {shard[other] for other in terms if other.startswith(term)} != {shard[term]})
+    needed = {shard[term] for term in terms
+              if term.startswith("kymriah") or _one_edit_apart(term, "kymriah") or term == number}
+    fetched: set[int] = set()
+    search_page.on("request", lambda request: fetched.add(int(request.url.rsplit("/", 1)[1].split(".")[0]))
+                   if "/search/postings/" in request.url else None)
+    box = search_page.locator("input.md-search__input")
+    box.focus()
+    search_page.keyboard.press("Control+A")
+    search_page.keyboard.press("Backspace")
+    search_page.keyboard.insert_text(f"kymriah {number}")  # one query (Material searches on a key's release)
+    search_page.keyboard.press("End")
+    expect(search_page.locator(".md-search-result__item").first).to_be_visible()
+    search_page.wait_for_timeout(500)
+    assert fetched <= needed

@@ -43,6 +43,7 @@ let titleOnly = new Set()       /* sections listed by their title only: their te
 let lowered = new Set()         /* sections of the pages whose search boost is lowered (see readerPagesFirst) */
 const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
 let postingsVersion = 0         /* grows as postings come in: a search's results hold while it stays */
+let suggesting = false          /* Material's suggestion is being asked for (see lunr.Builder.prototype.build) */
 
 /* Load the vocabulary and the sections at once, and set Material's worker up with them and the settings of
    the site's search (runs after Material's worker is imported, which then answers that it is ready). */
@@ -265,7 +266,8 @@ function shardedIndex(data) {
   const postingsOf = term => {
     const position = termNumbers.get(term)
     const shard = shardOf(data.termShards, position)
-    missing.set(`postings/${shard}.json`, takePostings(shard))
+    if (!suggesting)
+      missing.set(`postings/${shard}.json`, takePostings(shard))
     const none = { _index: position }
     data.fields.forEach(field => none[field] = {})
     return none
@@ -355,18 +357,45 @@ lunr.Builder.prototype.build = function () {
       searching = false
     }
   }
-  /* Material's suggestion for the last word is a query of its own (titles starting with each word): none
-     for a word of one or two letters, which starts nearly every title word and would load most postings. */
+  /* Material's suggestion for the last word is a query of its own (titles starting with each word), asked
+     after each search: it reads the postings the search loaded and fetches none (its wildcard would load the
+     postings of every title word a word starts: "00*", a thousand numbers at 1,000 pages); none for a word of
+     one or two letters, which starts nearly every title word. */
   index.query = function (build) {
-    if (!searching) {
-      const probe = new lunr.Query(this.fields)
-      build.call(probe, probe)
-      if (probe.clauses.some(clause => clause.term.length < 3))
-        return []
+    if (searching)
+      return query.call(this, build)
+    const probe = new lunr.Query(this.fields)
+    build.call(probe, probe)
+    const words = probe.clauses.map(clause => clause.term.replace(/\*/g, ""))
+    if (words.length === 0 || words.some(word => word.length < 3))
+      return []
+    suggesting = true
+    try {
+      return withShortestCompletionLast(query.call(this, build), words[words.length - 1])
+    } finally {
+      suggesting = false
     }
-    return query.call(this, build)
   }
   return index
+}
+
+/* Material completes the last word typed with the last of the terms that the best title match holds (its match
+   data's keys), if that term starts with the word. The shortest title word that starts it, in any title that
+   matched, goes last there, so that "relap" completes to "relapse" and not to "relapsing". */
+function withShortestCompletionLast(results, word) {
+  const completions = results.flatMap(result => Object.entries(result.matchData.metadata))
+    .filter(([term]) => term.startsWith(word))
+    .sort(([a], [b]) => a.length - b.length || (a < b ? -1 : 1))
+  if (completions.length > 0) {
+    const [shortest, fields] = completions[0]
+    const reordered = Object.create(null)
+    for (const [term, found] of Object.entries(results[0].matchData.metadata))
+      if (term !== shortest)
+        reordered[term] = found
+    reordered[shortest] = fields
+    results[0].matchData.metadata = reordered
+  }
+  return results
 }
 
 /* Lunr's results, those of the sections that hold every word of the query first: "tocilizumab dose" lists the
