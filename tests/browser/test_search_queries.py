@@ -111,7 +111,8 @@ def test_the_bibliography_comes_after_the_entity_pages_that_name_the_product(sea
     assert len(pages) == 6 and not [page for page in pages if page.startswith("reference/")], pages
 
 
-@pytest.mark.parametrize(("typed", "completed"), [("relap", "relapse"), ("tocil", "tocilizumab")])
+@pytest.mark.parametrize(("typed", "completed"), [("relap", "relapse"), ("tocil", "tocilizumab"), ("Relap", "Relapse"),
+                                                  ("graft Relap", "graft Relapse")])
 def test_the_suggestion_completes_a_word_to_the_shortest_title_word_it_starts(search_page: Page, typed: str,
                                                                               completed: str):
     first_pages(search_page, typed, count=1)  # the results for the word, settled

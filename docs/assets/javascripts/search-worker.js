@@ -69,6 +69,7 @@ fetch(new URL("search/prebuilt_index.json", site))
    Registered before Material's worker is imported, so it sees every message first. */
 let latestQuery = null
 let readerWords = []            /* the words of the query being answered (see withQueryRules) */
+let readerQuery = ""            /* that query as the reader typed it */
 addEventListener("message", event => {
   const message = event.data
   if (message.type === QUERY && !message.rewritten) {
@@ -77,6 +78,7 @@ addEventListener("message", event => {
       setTimeout(() => {                        /* after the queries already queued behind this one */
         const { query, words } = withQueryRules(latestQuery)
         readerWords = words
+        readerQuery = latestQuery
         latestQuery = null
         searchFor(query)
       })
@@ -371,7 +373,8 @@ lunr.Builder.prototype.build = function () {
       return []
     suggesting = true
     try {
-      return withShortestCompletionLast(query.call(this, build), words[words.length - 1])
+      return withShortestCompletionLast(query.call(this, build), words[words.length - 1],
+                                        readerQuery.split(/[\s-]+/).pop())
     } finally {
       suggesting = false
     }
@@ -380,19 +383,22 @@ lunr.Builder.prototype.build = function () {
 }
 
 /* Material completes the last word typed with the last of the terms that the best title match holds (its match
-   data's keys), if that term starts with the word. The shortest title word that starts it, in any title that
-   matched, goes last there, so that "relap" completes to "relapse" and not to "relapsing". */
-function withShortestCompletionLast(results, word) {
+   data's keys), if that term starts with the word as typed. The shortest title word that starts it, in any
+   title that matched, goes last there, so that "relap" completes to "relapse" and not to "relapsing"; it starts
+   with the letters as the reader typed them (`typed`, Material's last word of the query), so that "Relap"
+   completes too (to "Relapse"). */
+function withShortestCompletionLast(results, word, typed) {
   const completions = results.flatMap(result => Object.entries(result.matchData.metadata))
     .filter(([term]) => term.startsWith(word))
     .sort(([a], [b]) => a.length - b.length || (a < b ? -1 : 1))
   if (completions.length > 0) {
     const [shortest, fields] = completions[0]
+    const completion = typed.toLowerCase() === word ? typed + shortest.slice(typed.length) : shortest
     const reordered = Object.create(null)
     for (const [term, found] of Object.entries(results[0].matchData.metadata))
       if (term !== shortest)
         reordered[term] = found
-    reordered[shortest] = fields
+    reordered[completion] = fields
     results[0].matchData.metadata = reordered
   }
   return results
