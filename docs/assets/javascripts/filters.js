@@ -36,9 +36,9 @@
     window.history.replaceState(window.history.state, "", url);
   }
 
-  // The rows of the list's other pages, fetched once: a promise of whether they are in (a list of one page: at
-  // once). Each comes after the rows of the pages before it, marked as from elsewhere, its links made absolute
-  // (they were relative to its own page).
+  // The rows of the list's other pages, fetched once: a promise of whether they are in. Each comes after the
+  // rows of the pages before it, marked as from elsewhere, its links made absolute (they were relative to its own
+  // page).
   function bringInOtherPages(form, list) {
     if (form.kbOtherPages) return form.kbOtherPages;
     var pages = (form.getAttribute("data-kb-pages") || "").split(" ").filter(Boolean);
@@ -81,10 +81,10 @@
     if (!list || !list.tBodies.length) return;
     var picks = chosen(form);
     var filtering = Object.keys(picks).length > 0;
-    var paged = form.hasAttribute("data-kb-pages");
+    var waiting = filtering && form.hasAttribute("data-kb-pages") && form.kbReach === undefined;
     var status = form.querySelector(".kb-filters-status");
     if (rememberInUrl) keepInUrl(form, picks);
-    if (filtering && paged && form.kbReach === undefined) {
+    if (waiting) {
       status.textContent = "Loading the other pages of the list…";
       bringInOtherPages(form, list).then(function (inAll) {
         form.kbReach = inAll;
@@ -95,12 +95,11 @@
     var own = 0, shown = 0;
     Array.prototype.forEach.call(rows, function (row) {
       var elsewhere = row.hasAttribute("data-kb-elsewhere");
-      row.hidden = elsewhere ? !filtering || !matches(row, picks) : !matches(row, picks);
+      row.hidden = (elsewhere && !filtering) || !matches(row, picks);
       if (!elsewhere) own += 1;
       if (!row.hidden) shown += 1;
     });
-    if (filtering && paged && form.kbReach === undefined) return;
-    status.textContent = statusOf(form, filtering, shown, own, rows.length);
+    if (!waiting) status.textContent = statusOf(form, filtering, shown, own, rows.length);
   }
 
   function statusOf(form, filtering, shown, own, listed) {
