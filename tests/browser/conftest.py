@@ -13,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import BrowserContext, Page
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -67,3 +68,43 @@ def site_url(tmp_path_factory, serve_folder) -> str:
     site = tmp_path_factory.mktemp("browser-site") / "site"
     build_site(REPO, site)
     return serve_folder(site)
+
+
+# Keeps in window.answeredQuery the query of the search worker's last answer (the worker names it in the answer).
+REMEMBER_THE_ANSWERED_QUERY = """
+const PageWorker = window.Worker
+window.Worker = class extends PageWorker {
+  constructor(...args) {
+    super(...args)
+    this.addEventListener("message", event => {
+      if (event.data && event.data.data && typeof event.data.data.query === "string")
+        window.answeredQuery = event.data.data.query
+    })
+  }
+}
+"""
+
+
+@pytest.fixture
+def context(context: BrowserContext) -> BrowserContext:
+    """pytest-playwright's context, its pages remembering the query the search worker last answered."""
+    context.add_init_script(REMEMBER_THE_ANSWERED_QUERY)
+    return context
+
+
+def search_for(page: Page, query: str) -> None:
+    """Type ``query`` into the open page's search box as a reader types, and wait for the search worker's answer
+    to the whole query (the results for its first letters show while the rest is still being searched: on a
+    loaded machine those of "BMT CTN 110" stayed for more than 300 ms while the shards for "1102" loaded).
+    The page must remember answered queries (REMEMBER_THE_ANSWERED_QUERY, set up by the context fixture)."""
+    page.evaluate("window.answeredQuery = null")  # the same query may have been answered before
+    box = page.locator("input.md-search__input")
+    if box.is_visible():
+        box.focus()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+    else:
+        page.keyboard.press("/")
+    page.keyboard.type(query)
+    page.wait_for_function("query => window.answeredQuery === query", arg=query, timeout=15_000)
+    page.evaluate("new Promise(shown => requestAnimationFrame(() => requestAnimationFrame(shown)))")  # drawn

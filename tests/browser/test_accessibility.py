@@ -7,6 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from tests.browser.conftest import search_for
 from tests.browser.test_site import PAGE_TYPES
 
 AXE = Axe()
@@ -35,8 +36,6 @@ def test_no_serious_accessibility_violation(page: Page, site_url: str, path: str
 def test_search_dialog_open_has_no_serious_violation(page: Page, site_url: str, scheme: str):
     page.emulate_media(color_scheme=scheme)
     page.goto(site_url)
-    page.keyboard.press("/")
-    page.keyboard.type("car")
-    page.wait_for_timeout(500)
+    search_for(page, "car")
     serious = [v["id"] for v in AXE.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []

@@ -17,6 +17,8 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import REMEMBER_THE_ANSWERED_QUERY, search_for
+
 QUERIES = yaml.safe_load((Path(__file__).resolve().parents[1] / "search_queries.yaml").read_text(encoding="utf-8"))
 
 
@@ -52,21 +54,6 @@ def test_every_page_the_query_file_expects_is_on_the_site(site_url: str):
     assert not missing, f"the query file expects pages the site does not have: {missing}"
 
 
-# Keeps in window.answeredQuery the query of the search worker's last answer (the worker names it in the answer).
-REMEMBER_THE_ANSWERED_QUERY = """
-const PageWorker = window.Worker
-window.Worker = class extends PageWorker {
-  constructor(...args) {
-    super(...args)
-    this.addEventListener("message", event => {
-      if (event.data && event.data.data && typeof event.data.data.query === "string")
-        window.answeredQuery = event.data.data.query
-    })
-  }
-}
-"""
-
-
 @pytest.fixture(scope="module")
 def search_page(browser: Browser, site_url: str) -> Page:
     page = browser.new_page()
@@ -79,15 +66,8 @@ def search_page(browser: Browser, site_url: str) -> Page:
 
 def first_pages(page: Page, query: str, count: int = 3) -> list[str]:
     """The pages of the first ``count`` results for ``query``, typed as a reader types, once the search worker has
-    answered the whole query and the results have not changed for 300 ms (results for the first letters show
-    while the rest is still being searched: on a loaded CI machine those of "BMT CTN 110" stayed for more than
-    300 ms while the shards for "1102" loaded)."""
-    box = page.locator("input.md-search__input")
-    box.focus()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Backspace")
-    page.keyboard.type(query)
-    page.wait_for_function("query => window.answeredQuery === query", arg=query, timeout=15000)
+    answered the whole query and the results have not changed for 300 ms."""
+    search_for(page, query)
     links = page.locator(".md-search-result__item > a.md-search-result__link")
     previous, unchanged, deadline = None, 0, time.monotonic() + 15
     while time.monotonic() < deadline:

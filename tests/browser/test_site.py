@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from kb.site.search_index import LONGEST_SNIPPET
 from playwright.sync_api import Locator, Page, Route, Worker, expect
 
+from tests.browser.conftest import search_for
+
 PAGE_TYPES = {
     "home": "",
     "therapy": "therapies/car-t/",
@@ -36,18 +38,12 @@ PAGE_TYPES = {
 }
 
 
-def open_search(page: Page, query: str) -> None:
-    page.keyboard.press("/")
-    page.keyboard.type(query)
-
-
 def first_six_results(page: Page, site_url: str, query: str) -> Locator:
     """The result list for `query` typed on the home page, once it shows six results and has settled."""
     page.goto(site_url)
-    open_search(page, query)
+    search_for(page, query)
     items = page.locator(".md-search-result__item")
     expect(items.nth(5)).to_be_visible(timeout=10_000)
-    page.wait_for_timeout(500)  # results for the first letters may show while the whole query is being searched
     return items
 
 
@@ -58,7 +54,7 @@ def first_six_results(page: Page, site_url: str, query: str) -> Locator:
 ])
 def test_search_lists_the_page_and_opens_it(page: Page, site_url: str, query: str, expected: str):
     page.goto(site_url)
-    open_search(page, query)
+    search_for(page, query)
     result = page.locator(f'.md-search-result__link[href*="{expected}?"]').first
     expect(result).to_be_visible(timeout=10_000)
     result.click()
@@ -69,10 +65,9 @@ def test_search_lists_the_page_and_opens_it(page: Page, site_url: str, query: st
 def marked_on_the_page_a_result_opens(page: Page, site_url: str, query: str) -> list[str]:
     """The words marked on the page that the first result for ``query`` opens (Material marks the link's ?h=)."""
     page.goto(site_url)
-    open_search(page, query)
+    search_for(page, query)
     result = page.locator(".md-search-result__link").first
     expect(result).to_be_visible(timeout=10_000)
-    page.wait_for_timeout(500)  # results for the first letters may show while the whole query is being searched
     result.click()
     expect(page.locator("article h1")).to_be_visible()
     page.wait_for_timeout(300)
@@ -94,14 +89,14 @@ def test_the_page_a_result_opens_marks_no_part_of_a_hyphenated_name_inside_other
 
 def test_search_finds_a_product_by_its_brand_name(page: Page, site_url: str):
     page.goto(site_url)
-    open_search(page, "Kymriah")
+    search_for(page, "Kymriah")
     expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
         timeout=10_000)
 
 
 def test_a_search_result_shows_the_section_that_matched_with_the_word_highlighted(page: Page, site_url: str):
     page.goto(site_url)
-    open_search(page, "tocilizumab")
+    search_for(page, "tocilizumab")
     first = page.locator(".md-search-result__item").first
     expect(first.locator("mark").first).to_have_text(re.compile("^tocilizumab$", re.IGNORECASE), timeout=10_000)
     # a snippet of the matching section's text, not only titles
@@ -121,16 +116,11 @@ def test_a_word_that_a_query_matches_whole_and_in_part_is_highlighted_once(page:
 
 def test_each_of_the_first_results_shows_a_snippet(page: Page, site_url: str):
     page.goto(site_url)
-    open_search(page, "Kymriah")  # found on many pages, in their first sections and further down
+    search_for(page, "Kymriah")  # found on many pages, in their first sections and further down
     items = page.locator(".md-search-result__item")
     expect(items.nth(5)).to_be_visible(timeout=10_000)
-    without = ["(not searched yet)"]
-    for _ in range(20):  # results for the first letters may show while the whole word is still being searched
-        without = [items.nth(i).locator("article").first.inner_text().split("\n")[0] for i in range(6)
-                   if not any(len(text) > 100 for text in items.nth(i).locator("article").all_inner_texts())]
-        if not without:
-            break
-        page.wait_for_timeout(250)
+    without = [items.nth(i).locator("article").first.inner_text().split("\n")[0] for i in range(6)
+               if not any(len(text) > 100 for text in items.nth(i).locator("article").all_inner_texts())]
     assert not without, f"results shown without a snippet: {without}"
 
 
@@ -173,10 +163,9 @@ def test_pages_that_answer_a_readers_words_come_before_the_rules_comparison_and_
 def test_a_page_that_gathers_or_describes_the_site_is_still_found_by_what_it_is_for(page: Page, site_url: str,
                                                                                     query: str, expected: str):
     page.goto(site_url)
-    open_search(page, query)
+    search_for(page, query)
     items = page.locator(".md-search-result__item")
     expect(items.nth(2)).to_be_visible(timeout=10_000)
-    page.wait_for_timeout(500)
     assert site_url + expected in result_pages(items, 3)
 
 
@@ -252,7 +241,7 @@ def test_no_search_result_shows_a_wall_of_text(page: Page, site_url: str, query:
 def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, site_url: str):
     page.route("**/search/texts/*", lambda route: route.abort())
     page.goto(site_url)
-    open_search(page, "Kymriah")
+    search_for(page, "Kymriah")
     expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
         timeout=10_000)
 
@@ -262,7 +251,7 @@ def test_search_answers_before_the_page_has_read_its_search_settings(page: Page,
     held: list[Route] = []
     page.route("**/search/search_index.json", lambda route: held.append(route))
     page.goto(site_url)
-    open_search(page, "Kymriah")
+    search_for(page, "Kymriah")
     expect(page.locator('.md-search-result__link[href*="products/tisagenlecleucel/?"]').first).to_be_visible(
         timeout=10_000)
     assert held  # still unanswered
@@ -433,8 +422,7 @@ def test_page_has_no_console_error_and_no_request_to_another_host(page: Page, si
             if urlparse(request.url).netloc not in (host, "") and not request.url.startswith("data:") else None)
     page.goto(site_url + path)
     page.wait_for_load_state("networkidle")
-    open_search(page, "car")  # the search worker and its index load too
-    page.wait_for_timeout(500)
+    search_for(page, "car")  # the search worker and its index load too
     assert errors == []
     assert foreign == []
 
