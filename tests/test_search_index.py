@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from benchmarks.synthetic import generate_dataset
 from kb.data.validate import custom_nodes as _custom_nodes
 from kb.model import load_knowledge_base
 from kb.site.plan import render_site
@@ -241,6 +244,32 @@ def real_site(tmp_path_factory) -> Path:
                             env={**os.environ, "NO_MKDOCS_2_WARNING": "true"})
     assert result.returncode == 0, result.stderr
     return site
+
+
+def _median_words_of_an_entity_page(site: Path, entity_urls: list[str]) -> float:
+    """The median number of words an entity page gives the search index (titles and texts of its sections; a
+    section listed by its title only counts its title)."""
+    per_page: Counter[str] = Counter()
+    for section in read_sections(site):
+        text = re.sub(r"<[^>]+>", " ", f"{section['title']} {section['text'] or ''}")
+        per_page[section["location"].split("#")[0]] += len(text.split())
+    return statistics.median(per_page[url] for url in entity_urls)
+
+
+def test_a_synthetic_entity_page_indexes_at_least_as_many_words_as_the_median_real_one(knowledge_base, real_site: Path,
+                                                                                      tmp_path: Path):
+    # The premise of the benchmark's search targets (issue 16): measured on pages no lighter than real ones.
+    data = generate_dataset(tmp_path / "data", 20)
+    site = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)], cwd=REPO,
+                            capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "true", "KB_DATA_DIR": str(data)})
+    assert result.returncode == 0, result.stderr
+    synthetic_urls = [entity.url for entity in load_knowledge_base(data).entities.values()]
+    real_urls = [entity.url for entity in knowledge_base.entities.values()]
+    synthetic, real = (_median_words_of_an_entity_page(site, synthetic_urls),
+                       _median_words_of_an_entity_page(real_site, real_urls))
+    assert synthetic >= real
 
 
 def _plain(markdown: str) -> str:
