@@ -108,7 +108,7 @@ self.postMessage = message => {
     return post(message)
   if (missing.size === 0 || round >= LAST_ROUND) {
     missing.clear()
-    message.data.query = readerQuery            /* names the query it answers (Material reads only items) */
+    message.data.query = readerQuery            /* names the query it answers (a field Material does not read) */
     return post(withSnippets(withWordsToMarkOnThePage(message)))
   }
   const shards = [...missing]
