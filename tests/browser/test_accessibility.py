@@ -37,5 +37,9 @@ def test_search_dialog_open_has_no_serious_violation(page: Page, site_url: str, 
     page.emulate_media(color_scheme=scheme)
     page.goto(site_url)
     search_for(page, "car")
+    # axe reads the colours as drawn: wait for the dialog's fades (opacity, background) to end
+    page.evaluate("""Promise.allSettled(document.getAnimations()
+        .filter(animation => animation.effect.getComputedTiming().endTime !== Infinity)
+        .map(animation => animation.finished))""")
     serious = [v["id"] for v in AXE.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []
