@@ -9,7 +9,7 @@ import random
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 from urllib.request import urlopen
 
 import pytest
@@ -63,14 +63,17 @@ def test_search_lists_the_page_and_opens_it(page: Page, site_url: str, query: st
 
 
 def marked_on_the_page_a_result_opens(page: Page, site_url: str, query: str) -> list[str]:
-    """The words marked on the page that the first result for ``query`` opens (Material marks the link's ?h=)."""
+    """The words marked on the page that the first result for ``query`` opens (Material marks the link's ?h=),
+    once the page is in and, if the link asks for marks, once they are made."""
     page.goto(site_url)
     search_for(page, query)
     result = page.locator(".md-search-result__link").first
     expect(result).to_be_visible(timeout=10_000)
+    link = urlparse(result.evaluate("link => link.href"))
     result.click()
-    expect(page.locator("article h1")).to_be_visible()
-    page.wait_for_timeout(300)
+    expect(page).to_have_url(re.compile(re.escape(link.path)))
+    if parse_qs(link.query).get("h"):  # words to mark: the result's page holds them
+        expect(page.locator("article mark").first).to_be_attached()
     return page.locator("article mark").evaluate_all("marks => marks.map(mark => mark.textContent)")
 
 
