@@ -92,12 +92,8 @@ def context(context: BrowserContext) -> BrowserContext:
     return context
 
 
-def search_for(page: Page, query: str) -> None:
-    """Type ``query`` into the open page's search box as a reader types, and wait for the search worker's answer
-    to the whole query (the results for its first letters show while the rest is still being searched: on a
-    loaded machine those of "BMT CTN 110" stayed for more than 300 ms while the shards for "1102" loaded).
-    The page must remember answered queries (REMEMBER_THE_ANSWERED_QUERY, set up by the context fixture)."""
-    page.evaluate("window.answeredQuery = null")  # the same query may have been answered before
+def empty_search_box(page: Page) -> None:
+    """Put the cursor in the search box, emptied (opening the search with "/" where the box is not shown)."""
     box = page.locator("input.md-search__input")
     if box.is_visible():
         box.focus()
@@ -105,6 +101,15 @@ def search_for(page: Page, query: str) -> None:
         page.keyboard.press("Backspace")
     else:
         page.keyboard.press("/")
+
+
+def search_for(page: Page, query: str) -> None:
+    """Type ``query`` into the open page's search box as a reader types, and wait for the search worker's answer
+    to the whole query (the results for its first letters show while the rest is still being searched: on a
+    loaded machine those of "BMT CTN 110" stayed for more than 300 ms while the shards for "1102" loaded).
+    The page must remember answered queries (REMEMBER_THE_ANSWERED_QUERY, set up by the context fixture)."""
+    page.evaluate("window.answeredQuery = null")  # the same query may have been answered before
+    empty_search_box(page)
     page.keyboard.type(query)
     page.wait_for_function("query => window.answeredQuery === query", arg=query, timeout=15_000)
     page.evaluate("new Promise(shown => requestAnimationFrame(() => requestAnimationFrame(shown)))")  # drawn
