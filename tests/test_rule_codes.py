@@ -128,6 +128,7 @@ EXAMPLES: dict[str, Edit] = {
     "snippet-marker": replace(ELIANA, "of tisagenlecleucel.", "of tisagenlecleucel. --8<-- notes.md"),
     "template-syntax": replace(ELIANA, "of tisagenlecleucel.", "of {{ product }}."),
     "footnote": replace(ELIANA, "of tisagenlecleucel.", "of tisagenlecleucel.[^1]"),
+    "broken-citation": replace(ELIANA, "of tisagenlecleucel.", "of tisagenlecleucel. [@eliana- registry]"),
     "reference-definition": replace(ELIANA, "summary: The pivotal trial of tisagenlecleucel.",
                                     "summary: |-\n  The pivotal trial of [the product][p].\n\n"
                                     "  [p]: https://example.org/"),

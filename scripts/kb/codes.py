@@ -89,6 +89,8 @@ RULES: dict[str, Rule] = {
     "snippet-marker": Rule("a snippet marker '--8<--' in text", "remove the marker"),
     "template-syntax": Rule("template syntax ('{{', '{%', '{#') in text", "remove the braces"),
     "footnote": Rule("a footnote in text", "cite sources as [@source-id]"),
+    "broken-citation": Rule("a citation with a space or line break inside",
+                            "write [@source-id] on one line: in a folded text, do not break a line inside it"),
     "reference-definition": Rule("a reference-style link definition '[x]: …'",
                                  "write the link in place: [text](https://…)"),
     "link-in-plain-text": Rule("a link or citation in a plain-text field",

@@ -115,6 +115,8 @@ _FORBIDDEN_MARKUP = [
     (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"),
      ("template-syntax", "template syntax ('{{', '{%', '{#') is not allowed")),
     (re.compile(r"\[\^"), ("footnote", "footnotes are not allowed; cite sources as [@source-id]")),
+    (re.compile(r"\[@(?![^\[\]\s]+\])[^\]]{0,40}"),
+     ("broken-citation", "a citation must be '[@source-id]' with no space or line break inside (found '{found}…')")),
     (re.compile(r"^[ \t]*(?:(?:[-*+]|[0-9]+[.)])[ \t]+)*\[[^\]]+\]:", re.MULTILINE),
      ("reference-definition", "reference-style link definitions are not allowed; use [text](https://…)")),
 ]
