@@ -11,10 +11,13 @@ import pytest
 import yaml
 from kb.model import load_knowledge_base
 from kb.site.compare import (
+    by_date,
     compare_products,
     compare_trials,
     context_products,
+    describe_figure,
     leukemia_approval_events,
+    provenance,
     trials_by_group,
 )
 from kb.site.export import export_files
@@ -186,6 +189,26 @@ def test_the_pivotal_trials_paper_is_named_as_such(kb):
     assert response.note == "From the pivotal trial's paper, ELIANA"
 
 
+def test_a_date_known_only_to_its_year_or_month_is_not_taken_for_the_first_of_that_year_or_month():
+    dates = [{"date": "2020"}, {"date": "2020-07-24"}, {"date": "2019-12"}, {"date": "2019-12-01"}, {"date": "2021"}]
+    assert [item["date"] for item in by_date(dates)] == ["2019-12-01", "2019-12", "2020-07-24", "2020", "2021"]
+
+
+def test_a_figure_the_data_calls_a_secondary_report_is_not_said_to_come_from_the_paper_it_cites(kb):
+    figure = {"sources": ["maude-2018-nejm"], "evidence_level": "secondary-report", "trial": "eliana"}
+    assert provenance(kb, figure, ["eliana"]) == (3, "From a secondary source, ELIANA")
+
+
+def test_a_label_figure_is_said_to_come_from_the_label_though_it_also_cites_a_paper(kb):
+    figure = {"sources": ["label-page", "maude-2018-nejm"], "evidence_level": "regulatory-label", "trial": "eliana"}
+    assert provenance(kb, figure, ["eliana"]) == (1, "From the regulator's label or review, ELIANA")
+
+
+def test_a_figure_from_the_pivotal_trials_paper_is_said_to_come_from_it(kb):
+    figure = {"sources": ["maude-2018-nejm"], "evidence_level": "single-arm-trial", "trial": "eliana"}
+    assert provenance(kb, figure, ["eliana"]) == (0, "From the pivotal trial's paper, ELIANA")
+
+
 def _edit_product(data_root: Path, product_id: str, change) -> None:
     path = data_root / "products" / f"{product_id}.yaml"
     data = yaml.safe_load(path.read_text())
@@ -302,3 +325,8 @@ def test_a_group_page_compares_its_own_trials_only(data_root: Path):
     assert '<a href="../../../trials/eliana/">' in pages["compare/trials/car-t.md"]
     assert "trials/antibody/" not in pages["compare/trials/car-t.md"]
     assert '<a href="../../../trials/antibody/">' in pages["compare/trials/other.md"]
+
+
+def test_a_figures_details_in_brackets_hold_no_brackets_of_their_own():
+    figure = {"value": 373000, "unit": "USD", "statistic": "price", "market": "US list price at launch (July 2020)"}
+    assert describe_figure(figure) == "USD 373,000 (US list price at launch, July 2020)"

@@ -307,3 +307,24 @@ def test_no_index_page_cuts_a_summary(pages):
     for path, page in pages.items():
         if path.endswith("index.md"):
             assert "…</td>" not in page, path
+
+
+def test_a_section_that_cites_its_source_in_its_body_shows_its_number_once(data_root):
+    trial = data_root / "trials" / "eliana.yaml"
+    trial.write_text(trial.read_text() + """sections:
+  - title: Results
+    body: Most children were in remission. [@maude-2018-nejm]
+    sources: [maude-2018-nejm, eliana-registry]
+""")
+    kb = load_knowledge_base(data_root)
+    page = render_entity_page(kb, kb.entities["eliana"])
+    results = page.split("## Results", 1)[1].split("\n#", 1)[0]
+    assert results.count('href="#fn:maude-2018-nejm"') == 1
+    assert results.count('href="#fn:eliana-registry"') == 1
+
+
+def test_names_that_differ_only_in_case_are_listed_once(data_root):
+    product = data_root / "products" / "tisagenlecleucel.yaml"
+    product.write_text(product.read_text().replace("aliases: [Kymriah, CTL019]", "aliases: [tisa-cel, Tisa-cel, CTL019]"))
+    kb = load_knowledge_base(data_root)
+    assert "*Also known as:* tisa-cel, CTL019" in render_entity_page(kb, kb.entities["tisagenlecleucel"])

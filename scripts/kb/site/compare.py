@@ -12,7 +12,8 @@ alone are context pages (:func:`context_products`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ TOXICITY_METRICS = ("crs-grade-3-plus", "icans-grade-3-plus", "acute-gvhd-grade-
 APPROVING_ACTIONS = {"approval", "accelerated approval", "label expansion", "positive opinion",
                      "conditional marketing authorisation", "marketing authorisation"}
 _FDA, _EU = ("FDA",), ("EMA CHMP", "European Commission")
+_INNER_BRACKETS = re.compile(r"\s*\(([^()]*)\)")
 _SECONDARY = {"news": "news", "press-release": "press release", "company": "company page", "web": "web page"}
 
 
@@ -64,7 +66,9 @@ def describe_figure(figure: dict[str, Any], with_scale: bool = False) -> str:
         details.append(figure["grading_scale"])
     if "market" in figure:
         details.append(figure["market"])
-    return text + (f" ({'; '.join(details)})" if details else "")
+    # The details go in brackets: brackets inside one become commas ("at launch (July 2020)": "at launch, July 2020").
+    flat = [_INNER_BRACKETS.sub(r", \1", detail) for detail in details]
+    return text + (f" ({'; '.join(flat)})" if flat else "")
 
 
 def figures_about_product(kb: KnowledgeBase, product: Entity) -> list[dict[str, Any]]:
@@ -82,22 +86,34 @@ def figures_about_product(kb: KnowledgeBase, product: Entity) -> list[dict[str, 
 def provenance(kb: KnowledgeBase, figure: dict[str, Any], own_trials: Collection[str], *, of_trial: bool = False
                ) -> tuple[int, str]:
     """How far a figure is from the paper of one of ``own_trials`` (0: it comes from it), and where it comes
-    from, in words. A paper is a source of kind pubmed or doi; a label, one of kind regulator. A product's own
-    trials are its pivotal trials; a trial's (``of_trial``), itself, whose name is then not repeated."""
+    from, in words. A figure the data calls a secondary report or a label's comes from there, whatever else it
+    cites (a note may cite the paper it differs from); otherwise its sources say: a paper is a source of kind
+    pubmed or doi; a label, one of kind regulator. A product's own trials are its pivotal trials; a trial's
+    (``of_trial``), itself, whose name is then not repeated."""
     kinds = [kb.sources[source].data["kind"] for source in figure["sources"] if source in kb.sources]
+    level = figure.get("evidence_level")
     trial_id = figure.get("trial", "")
     own = trial_id in own_trials
     own_paper = "the trial's paper" if of_trial else "the pivotal trial's paper"
-    if {"pubmed", "doi"} & set(kinds):
-        rank, where = 0, own_paper if own else "a published paper"
-    elif "regulator" in kinds:
+    if level == "secondary-report":
+        rank, where = 3, _secondary_source(kinds)
+    elif level == "regulatory-label" or ("regulator" in kinds and not {"pubmed", "doi"} & set(kinds)):
         rank, where = 1, "the regulator's label or review"
+    elif {"pubmed", "doi"} & set(kinds):
+        rank, where = 0, own_paper if own else "a published paper"
     elif "conference-abstract" in kinds:
         rank, where = 2, "a conference abstract"
     else:
-        rank, where = 3, f"a secondary source ({', '.join(dict.fromkeys(_SECONDARY.get(k, k) for k in kinds))})"
+        rank, where = 3, _secondary_source(kinds)
     trial = f", {kb.entities[trial_id].name}" if trial_id in kb.entities and not (own and of_trial) else ""
     return (rank if own else rank + 4), f"From {where}{trial}"
+
+
+def _secondary_source(kinds: list[str]) -> str:
+    """"a secondary source", with the kinds of the sources that are not papers, labels or abstracts."""
+    secondary = [_SECONDARY.get(kind, kind) for kind in kinds
+                 if kind not in ("pubmed", "doi", "regulator", "conference-abstract")]
+    return f"a secondary source ({', '.join(dict.fromkeys(secondary))})" if secondary else "a secondary source"
 
 
 def best_figure(kb: KnowledgeBase, figures: list[dict[str, Any]], metrics: tuple[str, ...],
@@ -160,23 +176,33 @@ def leukemia_figures(kb: KnowledgeBase, product: Entity) -> list[dict[str, Any]]
     return found
 
 
+def date_order(date: str) -> str:
+    """What sorts an ISO date, full or partial, oldest first: a partial date ('2020', '2020-12') sorts after every
+    full date of its year or month, since it is not known to come before any of them."""
+    return date.ljust(len("YYYY-MM-DD"), "~")
+
+
+def by_date(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items with a ``date``, oldest first (see :func:`date_order`)."""
+    return sorted(items, key=lambda item: date_order(item["date"]))
+
+
 def first_approval(product: Entity) -> dict[str, Any] | None:
     """The product's first approval by any regulator, for any indication."""
-    approvals = [a for a in product.data.get("approvals", []) if a["action"] in APPROVING_ACTIONS]
-    return min(approvals, key=lambda a: a["date"]) if approvals else None
+    approvals = by_date(a for a in product.data.get("approvals", []) if a["action"] in APPROVING_ACTIONS)
+    return approvals[0] if approvals else None
 
 
 def leukemia_approvals(product: Entity) -> list[dict[str, Any]]:
     """The product's approvals of a leukemia indication (those naming a disease), oldest first."""
-    return sorted((a for a in product.data.get("approvals", []) if "disease" in a and a["action"] in APPROVING_ACTIONS),
-                  key=lambda a: a["date"])
+    return by_date(a for a in product.data.get("approvals", []) if "disease" in a and a["action"] in APPROVING_ACTIONS)
 
 
 def leukemia_approval_events(kb: KnowledgeBase) -> list[tuple[Entity, dict[str, Any]]]:
     """Every leukemia approval of the compared products as (product, approval), oldest first."""
     events = [(product, approval) for product in kb.of_type("product") for approval in leukemia_approvals(product)
               if leukemia_diseases(product)]
-    return sorted(events, key=lambda event: (event[1]["date"], event[0].name.lower()))
+    return sorted(events, key=lambda event: (date_order(event[1]["date"]), event[0].name.lower()))
 
 
 def _first_approval(product: Entity, regulators: tuple[str, ...]) -> Cell:

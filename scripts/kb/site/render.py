@@ -26,7 +26,7 @@ from kb.data.markup import CITATION, ENTITY_PREFIX, escape_html, link_labels_onl
 from kb.model import Entity, KnowledgeBase
 from kb.site import diagrams
 from kb.site.abbreviations import term_anchor
-from kb.site.compare import first_approval
+from kb.site.compare import by_date, first_approval
 from kb.site.export import FEED, entity_data_path
 from kb.site.figures import figure_anchors, format_figure_value, format_number
 from kb.site.links import page_url, relative_path, relative_url
@@ -192,6 +192,11 @@ class PageContext:
         group = ",".join(mark for _, mark in sorted(marks))
         return f'<sup class="kb-cite" data-search-exclude>{group}</sup>' if marks else ""
 
+    def cite_others(self, text: str, source_ids: list[str] | tuple[str, ...] | None) -> str:
+        """The marks of the sources that ``text`` does not cite itself (a section's sources after its body: a
+        source the body cites already would show its number twice in a row)."""
+        return self.cite([source_id for source_id in source_ids or [] if f"[@{source_id}]" not in text])
+
     def footnotes(self) -> str:
         """The numbered list of every source this page cited, as an HTML block."""
         if not self.cited:
@@ -280,7 +285,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, auto_reload=False)
-    env.filters.update(plain=plain, figure_value=format_figure_value, humanize=humanize, number=format_number,
+    env.filters.update(by_date=by_date, plain=plain, figure_value=format_figure_value, humanize=humanize,
+                       number=format_number,
                        with_anchors=lambda figures: list(zip(figures, figure_anchors(figures), strict=True)))
     env.globals.update(front_matter=front_matter, description_of=description_of, diagrams=diagrams,
                        term_anchor=term_anchor, page_url=page_url, first_approval=first_approval,
