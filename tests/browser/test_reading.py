@@ -103,6 +103,27 @@ def test_no_table_is_wider_than_its_column_on_a_desktop(desktop_page: Page, site
     assert wider == []
 
 
+@pytest.mark.parametrize("kind", WIDE_PAGES)
+def test_no_page_scrolls_sideways_on_a_phone(phone_page: Page, site_url: str, kind: str):
+    _open(phone_page, site_url + WIDE_PAGES[kind])
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_on_a_phone_the_comparisons_first_column_keeps_each_word_of_a_name_whole(phone_page: Page, site_url: str):
+    _open(phone_page, site_url + "compare/products/")
+    split = phone_page.evaluate("""() => [...document.querySelectorAll(".kb-sortable td:first-child a")].flatMap(link => {
+        const room = link.parentElement.clientWidth;
+        return link.textContent.split(/\\s+/).filter(word => {
+            const probe = document.createElement("span");
+            probe.style.whiteSpace = "nowrap";
+            probe.textContent = word;
+            link.appendChild(probe);
+            const wide = probe.getBoundingClientRect().width > room;
+            probe.remove();
+            return wide; }); })""")
+    assert split == []
+
+
 def test_on_a_phone_each_figure_is_a_card_that_shows_every_columns_value(phone_page: Page, site_url: str):
     _open(phone_page, site_url + "products/tisagenlecleucel/")
     cards = phone_page.evaluate("""() => {
