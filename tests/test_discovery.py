@@ -75,6 +75,11 @@ def test_products_page_has_an_approval_timeline_and_a_response_chart(site):
     assert "Approval timeline as a table" in html
 
 
+def test_the_response_chart_names_the_measure_of_each_products_response_bar(site):
+    chart = page(site, "compare/products").split('id="response-chart-title"', 1)[1]
+    assert '<span class="kb-bar-label">Kymriah (response: CR/CRi)</span>' in chart
+
+
 def test_related_sections_link_both_ways(site):
     assert 'href="../../therapies/car-t/"' in page(site, "challenges/crs")  # therapy -> challenge, seen from challenge
     assert 'href="../../challenges/crs/"' in page(site, "therapies/car-t")

@@ -41,6 +41,7 @@ class Cell:
     sources: tuple[str, ...] = ()
     sort_key: float | str | None = None  # the value the table sorts by, where the text does not start with it
     note: str = ""  # a short line under the value: where the figure comes from
+    metric: str = ""  # the short label of the figure's metric, where the text starts with it (CR/CRi, ORR)
 
 
 @dataclass
@@ -144,11 +145,12 @@ def _compared_figure(kb: KnowledgeBase, figure: dict[str, Any] | None, own_trial
     """A picked figure's cell: its value (after its metric's short label, if ``label``) and where it comes from."""
     if figure is None:
         return Cell("—")
-    text = describe_figure(figure, with_scale)
+    text, metric = describe_figure(figure, with_scale), ""
     if label:
-        text = f"{kb.metric_titles.get(figure['metric'], figure['metric'])}: {text}"
+        metric = kb.metric_titles.get(figure["metric"], figure["metric"])
+        text = f"{metric}: {text}"
     return Cell(text, tuple(figure["sources"]), float(figure["value"]),
-                provenance(kb, figure, own_trials, of_trial=of_trial)[1])
+                provenance(kb, figure, own_trials, of_trial=of_trial)[1], metric)
 
 
 # --- products -----------------------------------------------------------------------------------------------
