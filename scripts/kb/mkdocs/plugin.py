@@ -10,7 +10,8 @@ Its events are the build's steps, in the order MkDocs runs them:
 4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review;
    abbreviations and links to other sites are marked; the pages the second process converted take its HTML;
 5. ``on_env``: the style sheets every page's head holds inline (``kb_styles``: the theme's palette and
-   ``kb.css``, each of which would otherwise hold back the first paint by one more request);
+   ``kb.css``, each of which would otherwise hold back the first paint by one more request); with enough entity
+   pages, a second process starts cutting them into search sections for Material's search plugin;
 6. ``on_page_context``: what the page's head tells link previews and search engines (``kb_share``), and for a
    page outside the navigation, its place in it (:mod:`kb.mkdocs.wayfinding`).
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
+from material.plugins.search.plugin import SearchIndex
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -37,7 +39,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from kb.data.schemas import SchemaError
-from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker
+from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker, SearchIndexWithSections, SectionWorker
 from kb.mkdocs.wayfinding import navigation_for, neighbours
 from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
@@ -68,6 +70,7 @@ class Build:
     outside_nav: dict[str, PlannedPage] = field(default_factory=dict)  # docs path -> a page shown under another
     files: Files | None = None
     worker: PageWorker | None = None
+    section_worker: SectionWorker | None = None
     converted: dict[str, ConvertedPage] = field(default_factory=dict)  # docs path -> the worker's result
 
     def __post_init__(self) -> None:
@@ -149,7 +152,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         self.build.outside_nav = {page.path: page for page in planned if page.shown_under is not None}
         self.build.files = files
 
-    # 3. A second process for half of the entity pages ------------------------------------------------------
+    # 3. Second processes for the entity pages -------------------------------------------------------------
 
     @event_priority(-100)  # last: the navigation and the files are final
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -196,9 +199,25 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
                                   None if on_glossary else glossary.url_relative_to(page.file))
         return leave_tab_labels_out(mark_external_links(html))
 
+    @event_priority(-100)  # last: every page is converted
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         env.globals["kb_styles"] = inline_styles(files, palette=bool(config.theme.get("palette")))
+        build = self._current()
+        search = config.plugins.get("material/search")
+        search_index = getattr(search, "search_index", None)
+        if build.worker is not None and isinstance(search_index, SearchIndex) and self._only_search_reads(config):
+            entity_pages = [file.page for file in files.documentation_pages()
+                            if file.src_uri in build.entity_pages and file.page is not None]
+            build.section_worker = SectionWorker(entity_pages, search_index.config)
+            search.search_index = SearchIndexWithSections(search_index, build.section_worker)
         return env
+
+    def _only_search_reads(self, config: MkDocsConfig) -> bool:
+        """Whether the plugins that see a page just before it goes into the template are only this one and
+        Material's search plugin, neither of which changes the page's HTML before search cuts it."""
+        search = config.plugins.get("material/search")
+        return all(getattr(listener, "__self__", None) in (self, search)
+                   for listener in config.plugins.events["page_context"])
 
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
                         ) -> dict[str, Any]:
@@ -226,6 +245,9 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         if self.build is not None and self.build.worker is not None:
             self.build.worker.stop()
             self.build.worker = None
+        if self.build is not None and self.build.section_worker is not None:
+            self.build.section_worker.stop()
+            self.build.section_worker = None
 
     def _current(self) -> Build:
         assert self.build is not None, "on_config runs first"
