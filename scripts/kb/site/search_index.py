@@ -284,8 +284,9 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
 
 def lowered_pages(sections: list[dict[str, Any]], located: list[list[Any]]) -> list[int]:
     """The numbers of the pages (as :func:`_located` numbers them, ``located`` being its sections) whose front
-    matter lowers their search boost below 1: the pages that gather what other pages say, and the Rules page. The
-    worker lists them after the reader pages that hold every word of a query (readerPagesFirst in the worker)."""
+    matter lowers their search boost below 1: the pages that gather what other pages say, and the pages for curators
+    and maintainers (Rules, Contributing, Performance). The worker lists them after the reader pages that hold every
+    word of a query (readerPagesFirst in the worker)."""
     return sorted({page for (page, _, _), section in zip(located, sections, strict=True)
                    if float(section.get("boost", 1)) < 1})
 
