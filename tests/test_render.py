@@ -325,6 +325,7 @@ def test_a_section_that_cites_its_source_in_its_body_shows_its_number_once(data_
 
 def test_names_that_differ_only_in_case_are_listed_once(data_root):
     product = data_root / "products" / "tisagenlecleucel.yaml"
-    product.write_text(product.read_text().replace("aliases: [Kymriah, CTL019]", "aliases: [tisa-cel, Tisa-cel, CTL019]"))
+    aliases = product.read_text().replace("aliases: [Kymriah, CTL019]", "aliases: [tisa-cel, Tisa-cel, CTL019]")
+    product.write_text(aliases)
     kb = load_knowledge_base(data_root)
     assert "*Also known as:* tisa-cel, CTL019" in render_entity_page(kb, kb.entities["tisagenlecleucel"])

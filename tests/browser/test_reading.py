@@ -111,7 +111,8 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_page: Page, site_url: str, ki
 
 def test_on_a_phone_the_comparisons_first_column_keeps_each_word_of_a_name_whole(phone_page: Page, site_url: str):
     _open(phone_page, site_url + "compare/products/")
-    split = phone_page.evaluate("""() => [...document.querySelectorAll(".kb-sortable td:first-child a")].flatMap(link => {
+    split = phone_page.evaluate("""() => [...document.querySelectorAll(".kb-sortable td:first-child a")]
+      .flatMap(link => {
         const room = link.parentElement.clientWidth;
         return link.textContent.split(/\\s+/).filter(word => {
             const probe = document.createElement("span");
