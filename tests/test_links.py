@@ -76,3 +76,29 @@ def test_only_links_to_other_sites_are_marked_to_print_their_address():
         '<a class="kb-external" href="http://example.org/">old</a> '
         '<a href="../../reference/glossary/#term-crs">CRS</a> <a href="#fn:a">1</a> '
         '<a class="kb-abbr" href="../glossary/">CAR</a> <p>href="https://not.a.link/"</p>')
+
+
+_CODE = re.compile(r"<(code|pre|script)\b.*?</\1>", re.DOTALL)
+_ABOUT_THE_SYNTAX = {"contributing", "rules", "performance"}  # pages for curators, which write the syntax out
+
+
+def markup_shown_as_typed(site: Path) -> list[str]:
+    """Reader pages whose text (outside code) holds a citation or an entity link as it was typed: '[@' or
+    '](id:' that the renderer did not turn into a mark or a link."""
+    shown = []
+    for page in sorted(site.rglob("*.html")):
+        if page.relative_to(site).parts[0] in _ABOUT_THE_SYNTAX:
+            continue
+        text = _CODE.sub("", page.read_text(encoding="utf-8"))
+        shown += [f"{page.relative_to(site)}: {typed}" for typed in ("[@", "](id:") if typed in text]
+    return shown
+
+
+def test_no_page_of_the_real_site_shows_a_citation_or_an_entity_link_as_typed(real_site):
+    assert markup_shown_as_typed(real_site) == []
+
+
+def test_a_citation_as_typed_on_a_reader_page_is_found_but_not_inside_code(tmp_path):
+    (tmp_path / "trials" / "x").mkdir(parents=True)
+    (tmp_path / "trials" / "x" / "index.html").write_text("<p>CRS <code>[@a]</code> in 3% [@reportify- aucatzyl].</p>")
+    assert markup_shown_as_typed(tmp_path) == ["trials/x/index.html: [@"]
