@@ -15,6 +15,7 @@ from kb.site.compare import (
     compare_products,
     compare_trials,
     context_products,
+    date_order,
     describe_figure,
     leukemia_approval_events,
     provenance,
@@ -330,3 +331,14 @@ def test_a_group_page_compares_its_own_trials_only(data_root: Path):
 def test_a_figures_details_in_brackets_hold_no_brackets_of_their_own():
     figure = {"value": 373000, "unit": "USD", "statistic": "price", "market": "US list price at launch (July 2020)"}
     assert describe_figure(figure) == "USD 373,000 (US list price at launch, July 2020)"
+
+
+def test_an_approval_cell_sorts_a_date_known_only_to_its_year_after_the_full_dates_of_that_year(data_root):
+    def approvals_in_one_year(data):
+        first = data["approvals"][0]
+        data["approvals"] = [{**first, "regulator": "Health Canada", "date": "2017", "sources": ["label-page"]},
+                             {**first, "regulator": "PMDA", "date": "2017-12-01", "sources": ["label-page"]}]
+    _edit_product(data_root, "tisagenlecleucel", approvals_in_one_year)
+    cells = _row(compare_products(load_knowledge_base(data_root)), "tisagenlecleucel")
+    assert cells["other_approvals"].sort_key == date_order("2017-12-01")
+    assert date_order("2017-12-01") < date_order("2017")

@@ -205,17 +205,16 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         build = self._current()
         search = config.plugins.get("material/search")
         search_index = getattr(search, "search_index", None)
-        if build.worker is not None and isinstance(search_index, SearchIndex) and self._only_search_reads(config):
+        if build.worker is not None and isinstance(search_index, SearchIndex) and self._only_reads(config, search):
             entity_pages = [file.page for file in files.documentation_pages()
                             if file.src_uri in build.entity_pages and file.page is not None]
             build.section_worker = SectionWorker(entity_pages, search_index.config)
             search.search_index = SearchIndexWithSections(search_index, build.section_worker)
         return env
 
-    def _only_search_reads(self, config: MkDocsConfig) -> bool:
+    def _only_reads(self, config: MkDocsConfig, search: object) -> bool:
         """Whether the plugins that see a page just before it goes into the template are only this one and
-        Material's search plugin, neither of which changes the page's HTML before search cuts it."""
-        search = config.plugins.get("material/search")
+        Material's search plugin (``search``), neither of which changes the page's HTML before search cuts it."""
         return all(getattr(listener, "__self__", None) in (self, search)
                    for listener in config.plugins.events["page_context"])
 

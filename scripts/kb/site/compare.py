@@ -92,15 +92,15 @@ def provenance(kb: KnowledgeBase, figure: dict[str, Any], own_trials: Collection
     pubmed or doi; a label, one of kind regulator. A product's own trials are its pivotal trials; a trial's
     (``of_trial``), itself, whose name is then not repeated."""
     kinds = [kb.sources[source].data["kind"] for source in figure["sources"] if source in kb.sources]
-    level = figure.get("evidence_level")
+    level, paper = figure.get("evidence_level"), bool({"pubmed", "doi"} & set(kinds))
     trial_id = figure.get("trial", "")
     own = trial_id in own_trials
     own_paper = "the trial's paper" if of_trial else "the pivotal trial's paper"
     if level == "secondary-report":
         rank, where = 3, _secondary_source(kinds)
-    elif level == "regulatory-label" or ("regulator" in kinds and not {"pubmed", "doi"} & set(kinds)):
+    elif level == "regulatory-label" or ("regulator" in kinds and not paper):
         rank, where = 1, "the regulator's label or review"
-    elif {"pubmed", "doi"} & set(kinds):
+    elif paper:
         rank, where = 0, own_paper if own else "a published paper"
     elif "conference-abstract" in kinds:
         rank, where = 2, "a conference abstract"
@@ -213,7 +213,7 @@ def _first_approval(product: Entity, regulators: tuple[str, ...]) -> Cell:
         return Cell("—")
     first = approvals[0]
     label = first["date"] if len(regulators) == 1 else f"{first['date']} ({first['regulator']})"
-    return Cell(label, tuple(first["sources"]), first["date"])
+    return Cell(label, tuple(first["sources"]), date_order(first["date"]))
 
 
 def _other_approvals(product: Entity) -> Cell:
@@ -226,7 +226,7 @@ def _other_approvals(product: Entity) -> Cell:
         return Cell("—")
     sources = tuple(dict.fromkeys(source for approval in first.values() for source in approval["sources"]))
     return Cell("; ".join(f"{a['regulator']} {a['date']}" for a in first.values()), sources,
-                min(a["date"] for a in first.values()))
+                date_order(by_date(first.values())[0]["date"]))
 
 
 def compare_products(kb: KnowledgeBase) -> Comparison:

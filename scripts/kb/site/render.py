@@ -195,7 +195,8 @@ class PageContext:
     def cite_others(self, text: str, source_ids: list[str] | tuple[str, ...] | None) -> str:
         """The marks of the sources that ``text`` does not cite itself (a section's sources after its body: a
         source the body cites already would show its number twice in a row)."""
-        return self.cite([source_id for source_id in source_ids or [] if f"[@{source_id}]" not in text])
+        cited = {match.group("cite") for match in CITATION.finditer(text)}
+        return self.cite([source_id for source_id in source_ids or [] if source_id not in cited])
 
     def footnotes(self) -> str:
         """The numbered list of every source this page cited, as an HTML block."""
