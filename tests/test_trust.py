@@ -311,3 +311,16 @@ def test_a_broken_bibliography_is_one_error_and_one_note_not_a_flood(data_root):
     problems = check_data(data_root).problems
     assert len([p for p in problems if p.is_error]) == 1
     assert len(problems) <= 2
+
+
+SOURCE_IDS = st.from_regex(r"[a-z0-9]+(-[a-z0-9]+){0,4}", fullmatch=True)
+
+
+@given(source_id=SOURCE_IDS, cut=st.integers(min_value=0), gap=st.sampled_from([" ", "\n", "  ", "\n  "]))
+def test_a_citation_with_a_space_or_line_break_inside_is_refused_and_a_whole_one_is_not(source_id, cut, gap):
+    """A folded YAML text turns a line break inside a citation into a space: the page would show it as typed."""
+    where = 2 + cut % (len(source_id) + 1)  # after '[@', anywhere up to the closing bracket
+    whole = f"Remission in most patients [@{source_id}]."
+    broken = whole.replace(f"[@{source_id}]", f"[@{source_id}]"[:where] + gap + f"[@{source_id}]"[where:])
+    assert "broken-citation" not in {finding.code for finding in rules.text_problems(whole, "markdown")}
+    assert "broken-citation" in {finding.code for finding in rules.text_problems(broken, "markdown")}
