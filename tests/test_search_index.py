@@ -26,6 +26,7 @@ from kb.site.search_index import (
     one_word_names,
     page_names,
     read_sections,
+    readable,
     shards,
     spelling_pairs,
     term_scores,
@@ -70,6 +71,28 @@ def test_a_word_is_indexed_in_both_spellings_either_way():
     assert words("leukemia", SEPARATOR, SPELLINGS) == ["leukemia", "leukaemia"]
     assert words("Paediatrician", SEPARATOR, SPELLINGS) == ["paediatrician", "pediatrician"]
     assert words("lymphoma", SEPARATOR, SPELLINGS) == ["lymphoma"]
+
+
+def test_a_hyphenated_word_is_indexed_whole_in_the_other_spelling_of_its_parts():
+    assert "graft-versus-leukaemia" in words("graft-versus-leukemia", SEPARATOR, SPELLINGS)
+    assert "graft-versus-leukemia" in words("Graft-versus-leukaemia", SEPARATOR, SPELLINGS)
+    assert words("CAR-T", SEPARATOR, SPELLINGS) == ["car-t", "car"]
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("<p>the Philadelphia chromosome . Tyrosine kinase</p>", "<p>the Philadelphia chromosome. Tyrosine kinase</p>"),
+    ("<li>in CLL , and in ALL ; both</li>", "<li>in CLL, and in ALL; both</li>"),
+    ("<p>two  marks  apart (see ) here .</p>", "<p>two marks apart (see) here.</p>"),
+    ("<p>a dose of .5 mg and 1.5 mg</p>", "<p>a dose of .5 mg and 1.5 mg</p>"),
+])
+def test_a_results_text_has_no_space_left_where_a_citation_mark_stood(text: str, shown: str):
+    assert readable(text) == shown
+
+
+def test_the_text_a_result_shows_is_made_readable():
+    sections = [{"location": "a/", "title": "A", "text": "<p>cells . More</p>"}]
+    files = index_files(sections, index_documents(sections, {}, SEPARATOR, None))
+    assert files["texts/0.json"] == ["<p>cells. More</p>"]
 
 
 def test_an_identity_holds_each_name_of_one_word_whole_in_both_spellings_and_once():

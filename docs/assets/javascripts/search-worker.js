@@ -496,7 +496,8 @@ function addPositions(builder, section, metadata, highlighted) {
 }
 
 /* The query as Material's worker should search it, and its words (as the index splits them). Common English
-   words are left out (see isStopWord). A plain word of one or two letters (CR, NK), a number (2017, 00042), or
+   words, single letters (the "T" of "T cells"), and "vs" are left out (see isStopWord, SHORT_FOR_VERSUS), and
+   lunr's operators at a word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or
    an abbreviation of three capitals (ALL, CAR, CRS) is matched whole: Material would match every word it starts
    (ALL found allogeneic before acute lymphoblastic leukemia). Any other word is matched whole and, weighing
    EXACT_WEIGHT times less, as the start of longer words (Material's wildcard, which it adds to every word):
@@ -508,9 +509,10 @@ function addPositions(builder, section, metadata, highlighted) {
 function withQueryRules(query) {
   const fuzzy = []
   const kept = []
-  const parts = query.split(/(\s+)/).map(word => {
-    if (isStopWord(word))
-      return ""
+  const parts = query.split(/(\s+)/).map(typed => {
+    const word = withoutOperators(typed)
+    if (isStopWord(word) || SHORT_FOR_VERSUS.has(word.toLowerCase()) || /^[a-z]$/i.test(word))
+      return ""                                 /* a single letter, which the index leaves out too */
     kept.push(word)
     if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
@@ -523,6 +525,16 @@ function withQueryRules(query) {
   const rewritten = [...parts, ...fuzzy.map(clause => ` ${clause}`)].join("")
   return { query: rewritten, words: kept.join("").toLowerCase().split(lunr.tokenizer.separator).filter(Boolean) }
 }
+
+/* `word` without the characters lunr reads as operators at its ends: a reader's "Ph+" or "CD34+" means
+   Ph-positive, CD34-positive, where lunr would read a required empty word and match every section. */
+function withoutOperators(word) {
+  return word.replace(/^[+\-~^:*]+|[+\-~^:*]+$/g, "")
+}
+
+/* "vs" and "v." say that two things are compared, not what a page must hold: "graft vs host disease" listed
+   the trials with "vs" in their titles before the page about GVHD. */
+const SHORT_FOR_VERSUS = new Set(["vs", "vs.", "v", "v."])
 
 /* A common English word (lunr's stop words: for, of, the, what…) that the index leaves out: Material's own
    index would drop it from the query too, instead of matching the words it starts (for: FORUM). The index

@@ -120,7 +120,8 @@ class Terms:
     """The terms the index holds for a text (plain text, or HTML whose tags are skipped), in order.
 
     Lower-case, split at ``separator``; a hyphenated word whole and then each of its parts; a word that starts
-    with a spelling ``spellings`` pairs, also in the other spelling; no stop words and no single letters. The
+    with a spelling ``spellings`` pairs, also in the other spelling, and a hyphenated word whole with its parts so
+    spelled (graft-versus-leukaemia); no stop words and no single letters. The
     terms of each word are worked out once and remembered (a site has a few thousand words and millions of uses).
     """
 
@@ -143,7 +144,8 @@ class Terms:
         for form in [word, *word.split("-")] if "-" in word else [word]:
             if form and form not in STOP_WORDS and (len(form) > 1 or form.isdigit()):
                 terms += spelled(form, self.spellings)
-        return terms
+        respelled = respelled_compound(word, self.spellings)
+        return terms if respelled == word or respelled in terms else [*terms, respelled]
 
 
 def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
@@ -160,6 +162,12 @@ def one_word_names(names: Iterable[str], separator: re.Pattern[str], spellings: 
         if len(parts) == 1:
             terms.update(dict.fromkeys(spelled(parts[0], spellings)))
     return list(terms)
+
+
+def respelled_compound(word: str, spellings: Spellings | None) -> str:
+    """``word`` with each of its hyphenated parts in its other spelling, where it has one (graft-versus-leukemia:
+    graft-versus-leukaemia)."""
+    return "-".join(spelled(part, spellings)[-1] for part in word.split("-"))
 
 
 def spelled(term: str, spellings: Spellings | None) -> list[str]:
@@ -265,7 +273,7 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     terms = sorted(scores)
     term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
     title_only = [number for number, section in enumerate(sections) if len(section["text"]) > LONGEST_SNIPPET]
-    texts = [section["text"] for section in sections]
+    texts = [readable(section["text"]) for section in sections]
     for number in title_only:
         texts[number] = ""  # never shown: the result lists the section by its title
     text_starts = shards([len(text) for text in texts], TEXT_PER_SHARD)
@@ -280,6 +288,16 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     for shard, (start, end) in enumerate(zip(text_starts, [*text_starts[1:], len(sections)], strict=True)):
         files[f"texts/{shard}.json"] = texts[start:end]
     return files
+
+
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+(?=[.,;:!?)](?:\s|<|$))")
+_SPACES = re.compile(r"  +")
+
+
+def readable(text: str) -> str:
+    """A section's text as a search result shows it: without the space that stood before a citation mark (which
+    search leaves out) where punctuation follows, or next to another space ("origin 1, 2." reads "origin .")."""
+    return _SPACES.sub(" ", _SPACE_BEFORE_PUNCTUATION.sub("", text))
 
 
 def lowered_pages(sections: list[dict[str, Any]], located: list[list[Any]]) -> list[int]:
