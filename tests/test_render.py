@@ -329,3 +329,14 @@ def test_names_that_differ_only_in_case_are_listed_once(data_root):
     product.write_text(aliases)
     kb = load_knowledge_base(data_root)
     assert "*Also known as:* tisa-cel, CTL019" in render_entity_page(kb, kb.entities["tisagenlecleucel"])
+
+
+def test_search_terms_are_not_shown_as_names_of_the_page(data_root):
+    product = data_root / "products" / "tisagenlecleucel.yaml"
+    product.write_text(product.read_text().replace("aliases: [Kymriah, CTL019]",
+                                                   "aliases: [Kymriah, CTL019]\nsearch_terms: [fever after CAR-T]"))
+    kb = load_knowledge_base(data_root)
+    page = render_entity_page(kb, kb.entities["tisagenlecleucel"])
+    assert "CTL019" in page
+    assert "fever after CAR-T" not in page
+

@@ -213,6 +213,10 @@ def knowledge_base():
     return load_knowledge_base(REPO / "data")
 
 
+def test_an_entity_page_is_found_by_the_search_terms_readers_use_for_it(knowledge_base):
+    assert "fever after CAR-T" in page_names(knowledge_base)["challenges/cytokine-release-syndrome/"]
+
+
 def test_an_entity_page_is_named_by_its_aliases_and_by_the_glossary_synonyms_that_point_to_it(knowledge_base):
     names = page_names(knowledge_base)
     assert {"tisagenlecleucel", "Kymriah", "tisa-cel", "CTL019"} <= set(names["products/tisagenlecleucel/"])

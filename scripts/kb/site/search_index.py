@@ -28,8 +28,8 @@ entity page before a page that gathers many (a comparison, an index, the glossar
 page's first section, and a boost of whole pages, do it, all from the data:
 
 - ``names``, boosted like a title: every word of the entity's names (name, aliases, brand, abbreviation,
-  registry number, and the abbreviation, term and synonyms of every glossary entry whose ``see`` names the
-  page), so that "cytokine storm" finds the page about CRS;
+  registry number, the search terms readers use for it, and the abbreviation, term and synonyms of every
+  glossary entry whose ``see`` names the page), so that "cytokine storm" finds the page about CRS;
 - ``identity``, boosted far above titles: each of those names that is one word (tisagenlecleucel, Kymriah,
   tisa-cel, AML, CAR-T, NCT02435849), whole. A page holds only its own names there, so "tisagenlecleucel" ranks
   the product first and not the trials that have the word in their titles ("CIBMTR tisagenlecleucel
@@ -83,7 +83,7 @@ LONGEST_SNIPPET = 10_000  # characters
 # Stop words that are also abbreviations a reader searches for (ALL: acute lymphoblastic leukemia).
 STOP_WORDS = frozenset(LUNR_STOP_WORDS - {"all"})
 _TAG = re.compile(r"<[^>]*>")
-_NAME_FIELDS = ("name", "aliases", "brand", "abbreviation", "nct")
+_NAME_FIELDS = ("name", "aliases", "search_terms", "brand", "abbreviation", "nct")
 
 
 # --- What search leaves out of a page ----------------------------------------------------------------------
@@ -190,8 +190,8 @@ def _raw_words(text: str, separator: re.Pattern[str]) -> list[str]:
 # --- What the data says about names --------------------------------------------------------------------------
 
 def page_names(knowledge_base: KnowledgeBase) -> dict[str, list[str]]:
-    """Entity page URL -> the names a reader may search it by: the entity's own (name, aliases, brand,
-    abbreviation, registry number) and those of the glossary entries that point to it (``see``)."""
+    """Entity page URL -> the names a reader may search it by: the entity's own (name, aliases, search terms,
+    brand, abbreviation, registry number) and those of the glossary entries that point to it (``see``)."""
     names: dict[str, list[str]] = {}
     for entity in knowledge_base.entities.values():
         names[entity.url] = list(_values(entity.data.get(field) for field in _NAME_FIELDS))
