@@ -230,7 +230,20 @@ def test_any_section_text_cut_to_a_snippet_keeps_its_tags_balanced_and_its_text_
     cut.feed(snippet)
     assert cut.balanced and not cut.open
     assert len(cut.text) <= len(whole.text) + 4  # "… " and " …" at most
-    assert len(cut.text) <= 480 + 4 or snippet == section  # the worker counts "&amp;" as 5: read, it is 1
+    # 480 characters, and a word the limit cuts in a tag of its own taken whole (up to 20 more at each end); the
+    # worker counts "&amp;" as 5: read, it is 1
+    assert len(cut.text) <= 480 + 2 * 20 + 4 or snippet == section
+
+
+@pytest.mark.parametrize("section", [
+    # the snippet's end (480 characters from the start) falls after "tra" of a word in a tag of its own
+    "<p><mark>dose</mark> " + "aaa " * 118 + "<code>transplant</code>" + " bbb" * 100 + "</p>",
+    # its start (120 characters before the first mark) falls after "tra"
+    "<p>" + "ccc " * 10 + "<code>transplant</code>" + " ddd" * 28 + " <mark>dose</mark>" + " eee" * 200 + "</p>",
+])
+def test_a_snippet_shows_a_word_in_a_tag_of_its_own_whole_where_it_is_cut(page: Page, site_url: str, section: str):
+    snippet = search_worker(page, site_url).evaluate("text => snippetOf(text)", section)
+    assert "transplant" in snippet  # not "tra" nor "nsplant"
 
 
 @pytest.mark.parametrize("query", ["Locke", "tocilizumab dose"])
