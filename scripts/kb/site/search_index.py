@@ -120,9 +120,9 @@ class Terms:
     """The terms the index holds for a text (plain text, or HTML whose tags are skipped), in order.
 
     Lower-case, split at ``separator``; a hyphenated word whole and then each of its parts; a word that starts
-    with a spelling ``spellings`` pairs, also in the other spelling, and a hyphenated word whole with its parts so
-    spelled (graft-versus-leukaemia); no stop words and no single letters. The
-    terms of each word are worked out once and remembered (a site has a few thousand words and millions of uses).
+    with a spelling ``spellings`` pairs, also in the other spelling, and a hyphenated word also whole with its
+    parts so spelled (graft-versus-leukaemia); no stop words and no single letters. The terms of each word are
+    worked out once and remembered (a site has a few thousand words and millions of uses).
     """
 
     def __init__(self, separator: re.Pattern[str], spellings: Spellings | None = None):
