@@ -213,7 +213,8 @@ function wholeWords(text, from, to) {
   const after = from > 0 && text[from - 1] !== " " ? text.indexOf(" ", from) : -1
   const before = to < text.length && text[to] !== " " ? text.lastIndexOf(" ", to) : -1
   const wordStart = from > 0 ? text.lastIndexOf(" ", from - 1) + 1 : 0
-  const wordEnd = text.indexOf(" ", to) < 0 ? text.length : text.indexOf(" ", to)
+  const spaceAfter = text.indexOf(" ", to)
+  const wordEnd = spaceAfter < 0 ? text.length : spaceAfter
   const start = after >= 0 && after - from <= WORD_REACH && after < to ? after + 1
     : after < 0 && from - wordStart <= WORD_REACH ? wordStart : from
   const end = before >= 0 && to - before <= WORD_REACH && before > start ? before
@@ -503,8 +504,8 @@ function addPositions(builder, section, metadata, highlighted) {
 }
 
 /* The query as Material's worker should search it, and its words (as the index splits them). Common English
-   words, single letters (the "T" of "T cells"), and "vs" are left out (see isStopWord, SHORT_FOR_VERSUS), and
-   lunr's operators at a word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or
+   words, single letters (the "T" of "T cells"), and "vs" are left out (isLeftOut), and lunr's operators at a
+   word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or
    an abbreviation of three capitals (ALL, CAR, CRS) is matched whole: Material would match every word it starts
    (ALL found allogeneic before acute lymphoblastic leukemia). Any other word is matched whole and, weighing
    EXACT_WEIGHT times less, as the start of longer words (Material's wildcard, which it adds to every word):
@@ -518,8 +519,8 @@ function withQueryRules(query) {
   const kept = []
   const parts = query.split(/(\s+)/).map(typed => {
     const word = withoutOperators(typed)
-    if (isStopWord(word) || SHORT_FOR_VERSUS.has(word.toLowerCase()) || /^[a-z]$/i.test(word))
-      return ""                                 /* a single letter, which the index leaves out too */
+    if (isLeftOut(word))
+      return ""
     kept.push(word)
     if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
@@ -539,9 +540,13 @@ function withoutOperators(word) {
   return word.replace(/^[+\-~^:*]+|[+\-~^:*]+$/g, "")
 }
 
-/* "vs" and "v." say that two things are compared, not what a page must hold: "graft vs host disease" listed
-   the trials with "vs" in their titles before the page about GVHD. */
+/* Whether a word of a query is left out of it: a common English word (isStopWord); "vs" or "v.", which say that
+   two things are compared, not what a page must hold ("graft vs host disease" listed the trials with "vs" in
+   their titles before the page about GVHD); a single letter, which the index leaves out too ("Missing: t"). */
 const SHORT_FOR_VERSUS = new Set(["vs", "vs.", "v", "v."])
+function isLeftOut(word) {
+  return isStopWord(word) || SHORT_FOR_VERSUS.has(word.toLowerCase()) || /^[a-z]$/i.test(word)
+}
 
 /* A common English word (lunr's stop words: for, of, the, what…) that the index leaves out: Material's own
    index would drop it from the query too, instead of matching the words it starts (for: FORUM). The index

@@ -226,7 +226,7 @@ def _other_approvals(product: Entity) -> Cell:
         return Cell("—")
     sources = tuple(dict.fromkeys(source for approval in first.values() for source in approval["sources"]))
     return Cell("; ".join(f"{a['regulator']} {a['date']}" for a in first.values()), sources,
-                date_order(by_date(first.values())[0]["date"]))
+                min(date_order(a["date"]) for a in first.values()))
 
 
 def compare_products(kb: KnowledgeBase) -> Comparison:

@@ -144,8 +144,9 @@ class Terms:
         for form in [word, *word.split("-")] if "-" in word else [word]:
             if form and form not in STOP_WORDS and (len(form) > 1 or form.isdigit()):
                 terms += spelled(form, self.spellings)
-        respelled = respelled_compound(word, self.spellings)
-        return terms if respelled == word or respelled in terms else [*terms, respelled]
+        if "-" in word and (respelled := respelled_compound(word, self.spellings)) not in terms:
+            terms.append(respelled)
+        return terms
 
 
 def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
