@@ -235,6 +235,17 @@ def test_any_section_text_cut_to_a_snippet_keeps_its_tags_balanced_and_its_text_
     assert len(cut.text) <= 480 + 2 * 20 + 4 or snippet == section
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(word=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,10}[A-Za-z0-9]", fullmatch=True),
+       before=st.text("+-~^:*", max_size=2), after=st.text("+-~^:*", min_size=1, max_size=2))
+def test_lunrs_operators_at_a_query_words_ends_are_searched_as_the_word_alone(page: Page, site_url: str, word: str,
+                                                                              before: str, after: str):
+    # a reader's "Ph+" or "CD34+" means the word; lunr would read a required empty word and match every section
+    worker = search_worker(page, site_url)
+    rewritten = worker.evaluate("words => words.map(word => withQueryRules(word).query)", [before + word + after, word])
+    assert rewritten[0] == rewritten[1]
+
+
 @pytest.mark.parametrize("section", [
     # the snippet's end (480 characters from the start) falls after "tra" of a word in a tag of its own
     "<p><mark>dose</mark> " + "aaa " * 118 + "<code>transplant</code>" + " bbb" * 100 + "</p>",
