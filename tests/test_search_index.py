@@ -225,6 +225,20 @@ def test_an_entity_page_is_named_by_its_aliases_and_by_the_glossary_synonyms_tha
     assert "NCT02435849" in names["trials/eliana/"]
 
 
+def test_a_glossary_entry_that_points_to_no_page_is_named_by_its_synonyms_on_its_own_section(knowledge_base):
+    names = page_names(knowledge_base)
+    assert {"MRD", "measurable residual disease", "minimal residual disease"} <= set(
+        names["reference/glossary/#term-mrd"])
+    assert "reference/glossary/#term-crs" not in names  # CRS's entry points to the page about CRS
+
+
+def test_a_glossary_entry_s_names_count_as_a_title_but_not_as_the_identity_of_a_page():
+    sections = [{"location": "g/#term-mrd", "title": "MRD: measurable residual disease", "text": "<p>Cells.</p>"}]
+    document = index_documents(sections, {"g/#term-mrd": ["MRD", "minimal residual disease"]}, SEPARATOR, None)[0]
+    assert {"minimal", "residual", "disease", "mrd"} <= set(document["names"])
+    assert "identity" not in document
+
+
 def test_a_page_holds_only_its_own_names_of_one_word_in_its_identity(knowledge_base):
     names = page_names(knowledge_base)
     product = set(one_word_names(names["products/tisagenlecleucel/"], SEPARATOR))

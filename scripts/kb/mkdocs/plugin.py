@@ -43,7 +43,7 @@ from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker, Sear
 from kb.mkdocs.wayfinding import navigation_for, neighbours
 from kb.model import Entity, KnowledgeBase, load_knowledge_base
 from kb.problems import DataError, Problem
-from kb.site.abbreviations import abbreviation_pattern, mark_abbreviations
+from kb.site.abbreviations import GLOSSARY_PAGE, abbreviation_pattern, mark_abbreviations
 from kb.site.export import FEED, export_files
 from kb.site.feed import atom_feed
 from kb.site.links import mark_external_links
@@ -51,7 +51,6 @@ from kb.site.plan import PlannedPage, plan_site
 from kb.site.search_index import leave_tab_labels_out, write_search_index
 from kb.site.sharing import page_json_ld, script_json
 
-GLOSSARY_PAGE = "reference/glossary.md"
 # The site's own style sheet, held inline in every page's head with the theme's palette (see on_env).
 SITE_STYLES = "assets/stylesheets/kb.css"
 _THEME_STYLES = re.compile(r"assets/stylesheets/(main|palette)\.[0-9a-f]+\.min\.css")

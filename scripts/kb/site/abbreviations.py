@@ -26,9 +26,18 @@ _LEAVE_ALONE = {"code", "pre", "svg", "script", "style", "abbr", "textarea", "kb
 _NO_LINK = {"a", "label", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
+# The glossary's page: a section for each entry, whose id is term_anchor(abbreviation).
+GLOSSARY_PAGE = "reference/glossary.md"
+
+
 def term_anchor(abbreviation: str) -> str:
     """The id of an abbreviation's entry on the glossary page."""
     return "term-" + re.sub(r"[^a-z0-9]+", "-", abbreviation.lower()).strip("-")
+
+
+def term_url(abbreviation: str) -> str:
+    """The URL of an abbreviation's entry on the glossary page, from the site's root (as search locates it)."""
+    return f"{GLOSSARY_PAGE.removesuffix('.md')}/#{term_anchor(abbreviation)}"
 
 
 def abbreviation_pattern(glossary: dict[str, str]) -> re.Pattern[str] | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from kb.data.schemas import EntityType
 from kb.model import Entity, KnowledgeBase
+from kb.site.abbreviations import GLOSSARY_PAGE
 from kb.site.compare import (
     Comparison,
     compare_products,
@@ -35,7 +36,7 @@ COLLECTION_PAGES = {
     "compare/products.md": "compare/products.md.j2",
     "compare/trials.md": "compare/trials.md.j2",
     "reference/sources.md": "reference/sources.md.j2",
-    "reference/glossary.md": "reference/glossary.md.j2",
+    GLOSSARY_PAGE: "reference/glossary.md.j2",
     "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
     "reference/tags.md": "reference/tags.md.j2",
     "reference/whats-new.md": "reference/whats-new.md.j2",

@@ -61,6 +61,7 @@ from lunr.idf import idf
 from lunr.stop_word_filter import WORDS as LUNR_STOP_WORDS
 
 from kb.model import KnowledgeBase
+from kb.site.abbreviations import term_url
 
 MATERIAL_INDEX = "search/search_index.json"
 PREBUILT_INDEX = "prebuilt_index.json"  # under search/; docs/assets/javascripts/search-worker.js reads this name
@@ -192,14 +193,16 @@ def _raw_words(text: str, separator: re.Pattern[str]) -> list[str]:
 
 def page_names(knowledge_base: KnowledgeBase) -> dict[str, list[str]]:
     """Entity page URL -> the names a reader may search it by: the entity's own (name, aliases, search terms,
-    brand, abbreviation, registry number) and those of the glossary entries that point to it (``see``)."""
+    brand, abbreviation, registry number) and those of the glossary entries that point to it (``see``); and for
+    a glossary entry that points to no page, the URL of its own section on the glossary -> its abbreviation, term
+    and synonyms, so that "minimal residual disease" finds the definition of MRD."""
     names: dict[str, list[str]] = {}
     for entity in knowledge_base.entities.values():
         names[entity.url] = list(_values(entity.data.get(field) for field in _NAME_FIELDS))
     for abbreviation, entry in knowledge_base.glossary.items():
         target = knowledge_base.entities.get(entry.get("see", ""))
-        if target is not None:
-            names[target.url] += [abbreviation, entry["term"], *entry.get("synonyms", [])]
+        url = target.url if target is not None else term_url(abbreviation)
+        names.setdefault(url, []).extend([abbreviation, entry["term"], *entry.get("synonyms", [])])
     return names
 
 
@@ -255,14 +258,16 @@ def shards(sizes: list[int], limit: int) -> list[int]:
 def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]], separator: re.Pattern[str],
                     spellings: Spellings | None) -> list[dict[str, list[str]]]:
     """The terms of each of Material's sections, field by field; a page's first section with the page's names,
-    every word of them (``names``) and those of one word whole (``identity``)."""
+    every word of them (``names``) and those of one word whole (``identity``); a glossary entry's section with
+    every word of its names (the page about a thing, where there is one, comes first: it holds them whole)."""
     terms = Terms(separator, spellings)
     documents = []
     for section in sections:
         document = {"title": terms(section["title"]), "text": terms(section["text"])}
         if section["location"] in names:
             document["names"] = terms(" ".join(names[section["location"]]))
-            document["identity"] = one_word_names(names[section["location"]], separator, spellings)
+            if "#" not in section["location"]:  # a page's names, not a glossary entry's: it is about the thing
+                document["identity"] = one_word_names(names[section["location"]], separator, spellings)
         documents.append(document)
     return documents
 
