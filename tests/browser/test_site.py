@@ -235,6 +235,26 @@ def test_any_section_text_cut_to_a_snippet_keeps_its_tags_balanced_and_its_text_
     assert len(cut.text) <= 480 + 2 * 20 + 4 or snippet == section
 
 
+# A paragraph of short runs of words, each run plain or in a tag, the runs spaced as Material's texts space them
+_FEW_WORDS = st.lists(st.sampled_from(["tocilizumab", "dose", "CRS", "IL-6", "a&b", "don't"]), min_size=1,
+                      max_size=3).map(lambda words: html.escape(" ".join(words)))
+_SPACED_BLOCK = st.lists(st.one_of(_FEW_WORDS, _FEW_WORDS.map(lambda words: f"<mark>{words}</mark>")),
+                         min_size=1, max_size=80).map(lambda runs: f"<p>{' '.join(runs)}</p>")
+
+
+def _words(markup: str) -> list[str]:
+    """The words a reader sees in ``markup``, a tag counting as a space; without the snippet's "…"."""
+    return [word for word in html.unescape(re.sub(r"<[^>]*>", " ", markup)).split() if word != "…"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_snippet_cuts_its_section_between_words(page: Page, site_url: str, data: st.DataObject):
+    section = "".join(data.draw(st.lists(_SPACED_BLOCK, min_size=1, max_size=20)))
+    snippet = search_worker(page, site_url).evaluate("text => snippetOf(text)", section)
+    assert set(_words(snippet)) <= set(_words(section))  # every word in it whole ("therap", "wer" were cut)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(word=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,10}[A-Za-z0-9]", fullmatch=True),
        before=st.text("+-~^:*", max_size=2), after=st.text("+-~^:*", min_size=1, max_size=2))
@@ -251,6 +271,8 @@ def test_lunrs_operators_at_a_query_words_ends_are_searched_as_the_word_alone(pa
     "<p><mark>dose</mark> " + "aaa " * 118 + "<code>transplant</code>" + " bbb" * 100 + "</p>",
     # its start (120 characters before the first mark) falls after "tra"
     "<p>" + "ccc " * 10 + "<code>transplant</code>" + " ddd" * 28 + " <mark>dose</mark>" + " eee" * 200 + "</p>",
+    # its end falls after "trans" of the first word after a tag ("<mark>CAR-T</mark> therap …")
+    "<p><mark>dose</mark>" + " aaa" * 117 + " <mark>x</mark> transplant" + " bbb" * 100 + "</p>",
 ])
 def test_a_snippet_shows_a_word_in_a_tag_of_its_own_whole_where_it_is_cut(page: Page, site_url: str, section: str):
     snippet = search_worker(page, site_url).evaluate("text => snippetOf(text)", section)

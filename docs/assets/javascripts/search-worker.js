@@ -204,21 +204,24 @@ function cut(parts, start, end, shown) {
   return [...kept, end < shown ? " …" : "", ...closing].join("")
 }
 
-/* `text` from `from` to `to`, where either falls inside a word moved to the nearest space (within 20
-   characters: `from` forward, `to` back), and never inside a character reference (&amp;). Where this text has
-   no such space (a word in a tag of its own, <mark>transplant</mark>), the word is taken whole instead, if it is
-   no longer than 20 characters: "transpla" read as a typo. */
+/* `text` from `from` to `to`, where either falls inside a word moved to the nearest space between them
+   (within 20 characters: `from` forward, `to` back), and never inside a character reference (&amp;). Where there
+   is no such space (a word in a tag of its own, <mark>transplant</mark>, or the first word after a tag,
+   "<mark>CAR-T</mark> therapies"), the word is taken whole instead, if it is no longer than 20 characters:
+   "transpla" and "therap" read as typos. */
 const WORD_REACH = 20
 function wholeWords(text, from, to) {
-  const after = from > 0 && text[from - 1] !== " " ? text.indexOf(" ", from) : -1
-  const before = to < text.length && text[to] !== " " ? text.lastIndexOf(" ", to) : -1
+  const cutAtStart = from > 0 && text[from - 1] !== " "
+  const cutAtEnd = to < text.length && text[to] !== " "
+  const after = cutAtStart ? text.indexOf(" ", from) : -1       /* the first space after the cut word's start */
+  const before = cutAtEnd ? text.lastIndexOf(" ", to) : -1      /* the last space before the cut word's end */
   const wordStart = from > 0 ? text.lastIndexOf(" ", from - 1) + 1 : 0
   const spaceAfter = text.indexOf(" ", to)
   const wordEnd = spaceAfter < 0 ? text.length : spaceAfter
-  const start = after >= 0 && after - from <= WORD_REACH && after < to ? after + 1
-    : after < 0 && from - wordStart <= WORD_REACH ? wordStart : from
-  const end = before >= 0 && to - before <= WORD_REACH && before > start ? before
-    : before < 0 && wordEnd - to <= WORD_REACH ? wordEnd : to
+  const start = after >= 0 && after < to && after - from <= WORD_REACH ? after + 1
+    : !(after >= 0 && after < to) && from - wordStart <= WORD_REACH ? wordStart : from
+  const end = before > start && to - before <= WORD_REACH ? before
+    : before <= start && wordEnd - to <= WORD_REACH ? wordEnd : to
   const outside = at => {
     const amp = text.lastIndexOf("&", at - 1)
     return amp >= 0 && /^&[#a-z0-9]{0,8}$/i.test(text.slice(amp, at)) ? amp : at
