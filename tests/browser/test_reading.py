@@ -90,6 +90,27 @@ def test_an_entity_page_leads_to_the_previous_and_next_of_its_type(desktop_page:
     expect(desktop_page.locator("article h1")).to_contain_text(names[2])
 
 
+@pytest.mark.parametrize(("path", "nth"), [("products/tisagenlecleucel/", 30), ("products/tisagenlecleucel/", 60),
+                                           ("challenges/cytokine-release-syndrome/", 15),
+                                           ("challenges/cytokine-release-syndrome/", 45)])
+def test_on_a_phone_a_tapped_citation_mark_shows_its_reference(phone_page: Page, site_url: str, path: str, nth: int):
+    # the references and the figure cards above them are laid out only when scrolled near; the jump landed up to
+    # 2,000 px off the reference while their heights changed
+    _open(phone_page, site_url + path)
+    mark = phone_page.locator("article a.footnote-ref:visible").nth(nth)
+    reference = phone_page.locator(f"[id='{mark.get_attribute('href').partition('#')[2]}']")
+    mark.scroll_into_view_if_needed()
+    mark.tap()
+    expect(reference).to_be_in_viewport()
+
+
+def test_on_a_phone_the_table_of_contents_leads_to_the_references(phone_page: Page, site_url: str):
+    _open(phone_page, site_url + "challenges/cytokine-release-syndrome/")
+    phone_page.locator("label.md-header__button[for='__drawer']").tap()
+    phone_page.locator(".md-nav--secondary a[href$='#references']").first.tap()
+    expect(phone_page.locator("article h2#references")).to_be_in_viewport()
+
+
 # --- Tables and charts that fit ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", WIDE_PAGES.values(), ids=WIDE_PAGES.keys())
@@ -177,6 +198,21 @@ def test_chart_text_is_readable_on_a_phone_and_the_data_is_one_tap_away(phone_pa
         table_link = figure.locator("figcaption a[href*='#']").count() + figure.evaluate(
             "f => f.nextElementSibling !== null && f.nextElementSibling.matches('details.kb-alt')")
         assert table_link or "described below" in caption
+
+
+_SMALL_TEXT = """() => [...document.querySelectorAll("body *")].filter(element => {
+    const text = [...element.childNodes].some(node => node.nodeType === Node.TEXT_NODE && node.textContent.trim())
+    const box = element.getBoundingClientRect()
+    const size = parseFloat(getComputedStyle(element).fontSize)  /* 0: the text is replaced by an icon (↩) */
+    return text && box.width > 0 && box.height > 0 && !element.closest("sup.kb-cite") && size > 0 && size < 12
+}).map(element => `${element.tagName}.${element.className}: ${getComputedStyle(element).fontSize}`)"""
+
+
+@pytest.mark.parametrize("kind", PAGE_TYPES)
+def test_on_a_phone_no_text_is_smaller_than_12_px_but_the_citation_marks(phone_page: Page, site_url: str, kind: str):
+    # a comparison's notes under its figures and the bibliography's identifiers were 10.9 px
+    _open(phone_page, site_url + PAGE_TYPES[kind])
+    assert phone_page.evaluate(_SMALL_TEXT) == []
 
 
 # --- Print ------------------------------------------------------------------------------------------------------
