@@ -266,6 +266,26 @@ def test_lunrs_operators_at_a_query_words_ends_are_searched_as_the_word_alone(pa
     assert rewritten[0] == rewritten[1]
 
 
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: letters added, left out, changed, or two next to each other swapped."""
+    table = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+    return table[len(a)][len(b)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(st.text("abc", max_size=9), st.text("abc", max_size=9)), min_size=1, max_size=20))
+def test_the_workers_edit_distance_counts_as_lunrs_fuzzy_matching_does(page: Page, site_url: str, pairs: list):
+    # how far a misspelt query word is from a word of the index, up to the most edits its fuzzy clause allows
+    worker = search_worker(page, site_url)
+    found = worker.evaluate("pairs => pairs.map(([a, b]) => editDistance(a, b, 3))", pairs)
+    assert found == [min(_edits(a, b), 4) for a, b in pairs]
+
+
 @pytest.mark.parametrize("section", [
     # the snippet's end (480 characters from the start) falls after "tra" of a word in a tag of its own
     "<p><mark>dose</mark> " + "aaa " * 118 + "<code>transplant</code>" + " bbb" * 100 + "</p>",

@@ -70,6 +70,7 @@ fetch(new URL("search/prebuilt_index.json", site))
 let latestQuery = null
 let readerWords = []            /* the words of the query being answered (see withQueryRules) */
 let readerQuery = ""            /* that query as the reader typed it */
+let foundMisspelt = new Map()   /* each result's location -> the misspelt words it holds spelled right */
 addEventListener("message", event => {
   const message = event.data
   if (message.type === QUERY && !message.rewritten) {
@@ -126,12 +127,16 @@ self.postMessage = message => {
 /* The answer with each result's matched words cut down to those its link asks the opened page to mark (?h=):
    words of three letters or more without a hyphen. Material's page script marks each word of the link anywhere
    inside the page's words, after splitting it at hyphens: "CAR-T" marked every "t" on the CAR-T page (2,191
-   marks), "T-ALL" every "all". The words a result lacks ("Missing: ...") are kept. */
+   marks), "T-ALL" every "all". The words a result lacks ("Missing: ...") are kept, but for a misspelt word that
+   the result holds in its right spelling (which is marked): Material read it as missing. */
 function withWordsToMarkOnThePage(message) {
-  for (const result of resultsOf(message))
+  for (const result of resultsOf(message)) {
     for (const [word, matched] of Object.entries(result.terms || {}))
       if (matched && (word.includes("-") || word.length < 3))
         delete result.terms[word]
+    for (const word of foundMisspelt.get(result.location) || [])
+      delete result.terms[word]
+  }
   return message
 }
 
@@ -418,16 +423,20 @@ function withShortestCompletionLast(results, word, typed) {
 
 /* Lunr's results, those of the sections that hold every word of the query first: "tocilizumab dose" lists the
    sections about tocilizumab's dose before a page with "dose" in its title (a title weighs a thousand times
-   the text, in Material's settings). A word that no section holds (a misspelling found only by its fuzzy
-   clause) is not asked for. And where some section holds a word as typed, the sections that only a fuzzy
+   the text, in Material's settings). A word that no section holds as typed (a misspelling found only by its
+   fuzzy clause) counts as held by the sections that hold a word it may be a misspelling of: "alogeneic
+   transplant" lists the pages with "allogeneic" and "transplant" first, as "allogeneic transplant" does. And where some section holds a word as typed, the sections that only a fuzzy
    clause found come last: "confusion" listed first the page whose names hold "infusion" (two edits away, in a
    field that weighs a thousand times the text), with "Missing: confusion". */
 function allWordsFirst(results) {
-  const wordsOf = results.map(result => {
-    const terms = Object.keys(result.matchData.metadata)
-    return new Set(readerWords.filter(word => terms.some(term => term.startsWith(word))))
-  })
+  const termsOf = results.map(result => Object.keys(result.matchData.metadata))
+  const asTyped = termsOf.map(terms => readerWords.filter(word => terms.some(term => term.startsWith(word))))
+  const misspelt = readerWords.filter(word => fuzzyEdits(word) > 0 && !asTyped.some(found => found.includes(word)))
+  const wordsOf = termsOf.map((terms, number) => new Set([...asTyped[number],
+    ...misspelt.filter(word => terms.some(term => isMisspelling(word, term)))]))
   const held = readerWords.filter(word => wordsOf.some(found => found.has(word)))
+  foundMisspelt = new Map(results.map((result, number) => [sections[Number(result.ref)].location,
+    misspelt.filter(word => wordsOf[number].has(word))]))
   return results.map((result, number) => {
     if (held.length >= 2 && held.every(word => wordsOf[number].has(word)))
       return { ...result, score: result.score * ALL_WORDS_WEIGHT }
@@ -435,6 +444,33 @@ function allWordsFirst(results) {
       return { ...result, score: result.score / ALL_WORDS_WEIGHT }
     return result
   })
+}
+
+/* Whether query word `word` may be a misspelling of `term`: as few edits away as its fuzzy clause allows. */
+function isMisspelling(word, term) {
+  return editDistance(term, word, fuzzyEdits(word)) <= fuzzyEdits(word)
+}
+
+/* The number of edits (a letter added, left out, changed, or two swapped) between `a` and `b`, up to `most`;
+   `most` + 1 for any more (optimal string alignment distance, as lunr's fuzzy matching counts). */
+function editDistance(a, b, most) {
+  if (Math.abs(a.length - b.length) > most)
+    return most + 1
+  let before = null
+  let previous = [...Array(b.length + 1).keys()]
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (before && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        current[j] = Math.min(current[j], before[j - 2] + 1)
+    }
+    if (Math.min(...current) > most)
+      return most + 1
+    before = previous
+    previous = current
+  }
+  return Math.min(previous[b.length], most + 1)
 }
 
 /* Lunr's results, those of the pages whose search boost is lowered (the pages that gather what others say:
@@ -527,14 +563,21 @@ function withQueryRules(query) {
     kept.push(word)
     if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
-    if (/^[a-z]{6,}$/i.test(word))
-      fuzzy.push(`${word}~${word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3}`)
+    if (fuzzyEdits(word) > 0)
+      fuzzy.push(`${word}~${fuzzyEdits(word)}`)
     if (/^[a-z0-9\u00c0-\u024f]+(-[a-z0-9\u00c0-\u024f]+)*$/i.test(word))   /* letters, digits, inner hyphens */
       return `${word}^${EXACT_WEIGHT} ${word}*^1`
     return word
   })
   const rewritten = [...parts, ...fuzzy.map(clause => ` ${clause}`)].join("")
   return { query: rewritten, words: kept.join("").toLowerCase().split(lunr.tokenizer.separator).filter(Boolean) }
+}
+
+/* How many edits away from a word of the index a query word may be and still match it (its fuzzy clause): none
+   for a word of fewer than six letters (too many words are one edit from a short word), one up to eight letters,
+   two up to eleven, three beyond. */
+function fuzzyEdits(word) {
+  return !/^[a-z]{6,}$/i.test(word) ? 0 : word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3
 }
 
 /* `word` without the characters lunr reads as operators at its ends: a reader's "Ph+" or "CD34+" means
