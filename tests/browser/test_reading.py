@@ -146,6 +146,16 @@ def test_on_a_phone_the_comparisons_first_column_keeps_each_word_of_a_name_whole
     assert split == []
 
 
+@pytest.mark.parametrize("path", ["compare/products/", "compare/therapies/", "compare/trials/transplant/"])
+def test_on_a_phone_a_comparison_says_that_it_scrolls_sideways_and_on_a_desktop_it_fits(
+        phone_page: Page, desktop_page: Page, site_url: str, path: str):
+    _open(phone_page, site_url + path)
+    expect(phone_page.locator(".kb-scroll-hint")).to_be_visible()
+    expect(phone_page.locator(".kb-scroll-hint")).to_contain_text("columns")
+    _open(desktop_page, site_url + path)
+    expect(desktop_page.locator(".kb-scroll-hint")).to_be_hidden()
+
+
 def test_on_a_phone_each_figure_is_a_card_that_shows_every_columns_value(phone_page: Page, site_url: str):
     _open(phone_page, site_url + "products/tisagenlecleucel/")
     cards = phone_page.evaluate("""() => {
