@@ -103,6 +103,17 @@ def empty_search_box(page: Page) -> None:
         page.keyboard.press("/")
 
 
+def paste_into_search(page: Page, query: str) -> None:
+    """Paste ``query`` into the open page's search box (one input event, then a key released, which is when the
+    theme reads the box), and wait for the search worker's answer to it, as search_for does."""
+    page.evaluate("window.answeredQuery = null")
+    empty_search_box(page)
+    page.keyboard.insert_text(query)
+    page.keyboard.press("End")
+    page.wait_for_function("query => window.answeredQuery === query", arg=query, timeout=15_000)
+    page.evaluate("new Promise(shown => requestAnimationFrame(() => requestAnimationFrame(shown)))")  # drawn
+
+
 def search_for(page: Page, query: str) -> None:
     """Type ``query`` into the open page's search box as a reader types, and wait for the search worker's answer
     to the whole query (the results for its first letters show while the rest is still being searched: on a

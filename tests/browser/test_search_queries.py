@@ -15,9 +15,10 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from kb.model import load_knowledge_base
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import REMEMBER_THE_ANSWERED_QUERY, empty_search_box, search_for
+from tests.browser.conftest import REMEMBER_THE_ANSWERED_QUERY, empty_search_box, paste_into_search, search_for
 
 QUERIES = yaml.safe_load((Path(__file__).resolve().parents[1] / "search_queries.yaml").read_text(encoding="utf-8"))
 
@@ -77,6 +78,23 @@ def first_pages(page: Page, query: str, count: int = 3) -> list[str]:
 def test_the_query_finds_its_page_among_the_first_three_results(search_page: Page, case: dict[str, Any]):
     pages = first_pages(search_page, case["query"])
     assert expected(case) & set(pages), f"{case['query']!r} ({case['who']}): first results {pages}"
+
+
+# Every entity's name and other names (aliases), with its page's URL.
+ENTITY_NAMES = sorted({(name, entity.url)
+                       for entity in load_knowledge_base(Path(__file__).resolve().parents[2] / "data").entities.values()
+                       for name in [entity.data["name"], *entity.data.get("aliases", [])]})
+
+
+@pytest.mark.parametrize(("name", "url"), ENTITY_NAMES)
+def test_every_entity_page_is_found_by_each_of_its_names_pasted_whole_among_the_first_three_results(
+        search_page: Page, name: str, url: str):
+    # "CLL-1 CAR-T in adults with relapsed or refractory AML, first-in-human phase 1 (J Hematol Oncol 2022)" listed
+    # its page nowhere
+    paste_into_search(search_page, name)
+    links = search_page.locator(".md-search-result__item > a.md-search-result__link")
+    hrefs = links.evaluate_all("links => links.slice(0, 3).map(link => link.href)")
+    assert url in [urlparse(href).path.lstrip("/") for href in hrefs]
 
 
 @pytest.mark.parametrize(("right", "wrong", "page"), [

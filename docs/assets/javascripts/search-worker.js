@@ -544,7 +544,7 @@ function addPositions(builder, section, metadata, highlighted) {
 
 /* The query as Material's worker should search it, and its words (as the index splits them). Common English
    words, single letters (the "T" of "T cells"), and "vs" are left out (isLeftOut), and lunr's operators at a
-   word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or
+   word's ends, and punctuation there (withoutMarksAtEnds). A plain word of two letters (CR, NK), a number, or
    an abbreviation of three capitals (ALL, CAR, CRS) is matched whole: Material would match every word it starts
    (ALL found allogeneic before acute lymphoblastic leukemia). Any other word is matched whole and, weighing
    EXACT_WEIGHT times less, as the start of longer words (Material's wildcard, which it adds to every word):
@@ -557,8 +557,10 @@ function withQueryRules(query) {
   const fuzzy = []
   const kept = []
   const parts = query.split(/(\s+)/).map(typed => {
-    const word = withoutOperators(typed)
-    if (isLeftOut(word))
+    if (/^\s*$/.test(typed))
+      return typed                              /* the spaces between words */
+    const word = withoutMarksAtEnds(typed)
+    if (word === "" || isLeftOut(word))
       return ""
     kept.push(word)
     if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
@@ -570,7 +572,7 @@ function withQueryRules(query) {
     return word
   })
   const rewritten = [...parts, ...fuzzy.map(clause => ` ${clause}`)].join("")
-  return { query: rewritten, words: kept.join("").toLowerCase().split(lunr.tokenizer.separator).filter(Boolean) }
+  return { query: rewritten, words: kept.join(" ").toLowerCase().split(lunr.tokenizer.separator).filter(Boolean) }
 }
 
 /* How many edits away from a word of the index a query word may be and still match it (its fuzzy clause): none
@@ -580,10 +582,19 @@ function fuzzyEdits(word) {
   return !/^[a-z]{6,}$/i.test(word) ? 0 : word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3
 }
 
-/* `word` without the characters lunr reads as operators at its ends: a reader's "Ph+" or "CD34+" means
-   Ph-positive, CD34-positive, where lunr would read a required empty word and match every section. */
-function withoutOperators(word) {
-  return word.replace(/^[+\-~^:*]+|[+\-~^:*]+$/g, "")
+/* `word` without the characters at its ends that lunr reads as operators or that the index splits words at: a
+   reader's "Ph+" or "CD34+" means Ph-positive, CD34-positive, where lunr would read a required empty word and
+   match every section; "(J" in a pasted title "(J Hematol Oncol 2022)" is the single letter J, which is left out
+   (as "(J" it was searched as every word starting with j). */
+function withoutMarksAtEnds(word) {
+  const isMark = char => /[+\-~^:*]/.test(char) || lunr.tokenizer.separator.test(char)
+  let start = 0
+  let end = word.length
+  while (start < end && isMark(word[start]))
+    start++
+  while (end > start && isMark(word[end - 1]))
+    end--
+  return word.slice(start, end)
 }
 
 /* Whether a word of a query is left out of it: a common English word (isStopWord); "vs" or "v.", which say that
