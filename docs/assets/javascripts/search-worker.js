@@ -552,7 +552,9 @@ function addPositions(builder, section, metadata, highlighted) {
    outranked the page about CRS for "fever", and one holding "CAR-T-associated" besides "CAR-T" the pages about
    transplant after CAR-T. A plain word of six letters or more also matches words a few edits away (one up to
    eight letters, two up to eleven, three beyond), so tisagenleucel still finds tisagenlecleucel; exact matches
-   rank first, as they match the word and its fuzzy clause. */
+   rank first, as they match the word and its fuzzy clause. A misspelt word (no word of the index starts with it)
+   has only its fuzzy clause, which then weighs as the word itself would: "confussion after CAR-T" listed the
+   page about ICANS 4th, "confusion after CAR-T" lists it 2nd. */
 function withQueryRules(query) {
   const fuzzy = []
   const kept = []
@@ -566,13 +568,24 @@ function withQueryRules(query) {
     if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (fuzzyEdits(word) > 0)
-      fuzzy.push(`${word}~${fuzzyEdits(word)}`)
+      fuzzy.push(`${word}~${fuzzyEdits(word)}${startsATerm(word) ? "" : `^${EXACT_WEIGHT}`}`)
     if (/^[a-z0-9\u00c0-\u024f]+(-[a-z0-9\u00c0-\u024f]+)*$/i.test(word))   /* letters, digits, inner hyphens */
       return `${word}^${EXACT_WEIGHT} ${word}*^1`
     return word
   })
   const rewritten = [...parts, ...fuzzy.map(clause => ` ${clause}`)].join("")
   return { query: rewritten, words: kept.join(" ").toLowerCase().split(lunr.tokenizer.separator).filter(Boolean) }
+}
+
+/* Whether some word of the index starts with `word` (walking the vocabulary's tree, see vocabulary()). */
+function startsATerm(word) {
+  let node = index.tokenSet
+  for (const char of word.toLowerCase()) {
+    node = node.edges[char]
+    if (node === undefined)
+      return false
+  }
+  return true
 }
 
 /* How many edits away from a word of the index a query word may be and still match it (its fuzzy clause): none
