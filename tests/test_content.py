@@ -231,8 +231,8 @@ def test_the_share_of_figures_on_a_primary_source_never_falls(kb):
 # The site's prose is US English (the About page says so; search finds the British spellings too). These are the
 # British word starts of data/spellings.yaml and a few British spellings that search does not need to pair. Only
 # words in lower case count: a capitalized one is a proper name (Tata Memorial Centre, The Lancet Haematology).
-OTHER_BRITISH_WORDS = ["signalling", "centre", "programme", "enrolment", "analysed", "organisation", "favour",
-                       "catalogue", "recognis"]
+OTHER_BRITISH_WORDS = ["signalling", "programme", "enrolment", "analysed", "organisation", "favour", "catalogue",
+                       "recognis"]
 # Fields that hold names, identifiers or published titles, which keep their own spelling.
 NOT_PROSE = {"citation", "url", "doi", "tags", "evidence_level", "aliases", "name", "term", "issuer", "brand",
              "synonyms", "abbreviation", "see", "sources", "related", "id"}
