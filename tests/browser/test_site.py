@@ -302,6 +302,13 @@ def test_a_snippet_shows_a_word_in_a_tag_of_its_own_whole_where_it_is_cut(page: 
     assert "transplant" in snippet  # not "tra" nor "nsplant"
 
 
+def test_a_snippet_cut_inside_a_mark_ends_with_the_mark_closed_before_the_ellipsis(page: Page, site_url: str):
+    # "<mark>confusion …</mark>": the ellipsis was marked as if it were part of the found word
+    section = "<p><mark>dose</mark> " + "aaa " * 117 + "<mark>" + "bbb " * 20 + "</mark> ccc</p>"
+    snippet = search_worker(page, site_url).evaluate("text => snippetOf(text)", section)
+    assert snippet.endswith("</mark> …</p>")
+
+
 @pytest.mark.parametrize("query", ["Locke", "tocilizumab dose"])
 def test_no_search_result_shows_a_wall_of_text(page: Page, site_url: str, query: str):
     # an author's name is found on bibliography pages and in long reference lists, which are listed by title;

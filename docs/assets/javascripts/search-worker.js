@@ -178,6 +178,7 @@ function visibleOffset(parts, index) {
     .reduce((length, part) => length + (part.startsWith("<") ? 0 : part.length), 0)
 }
 
+const INLINE_CLOSING = /^<\/(mark|code)>$/    /* a closing tag of the inline markup in a result's text */
 /* The markup of the characters from `start` to `end` (of `shown` in all), its tags balanced: the tags open
    where it starts are repeated before it, and those open where it ends are closed after it. */
 function cut(parts, start, end, shown) {
@@ -206,7 +207,9 @@ function cut(parts, start, end, shown) {
     at += part.length
   }
   const closing = open.reverse().map(tag => `</${tag.slice(1).split(/[\s>]/)[0]}>`)
-  return [...kept, end < shown ? " …" : "", ...closing].join("")
+  const inline = closing.findIndex(tag => !INLINE_CLOSING.test(tag))      /* the "…" goes after a mark, in its block */
+  const blocksFrom = inline < 0 ? closing.length : inline
+  return [...kept, ...closing.slice(0, blocksFrom), end < shown ? " …" : "", ...closing.slice(blocksFrom)].join("")
 }
 
 /* `text` from `from` to `to`, where either falls inside a word moved to the nearest space between them
@@ -542,9 +545,10 @@ function addPositions(builder, section, metadata, highlighted) {
   }
 }
 
-/* The query as Material's worker should search it, and its words (as the index splits them). Common English
-   words, single letters (the "T" of "T cells"), and "vs" are left out (isLeftOut), and lunr's operators at a
-   word's ends, and punctuation there (withoutMarksAtEnds). A plain word of two letters (CR, NK), a number, or
+/* The query as Material's worker should search it, and its words, split as the index splits words (at spaces and
+   punctuation, not at hyphens: "(J Hematol Oncol 2022)" is J, Hematol, Oncol and 2022; "A&E" is A and E; "Ph+"
+   is Ph). Common English words, single letters (the "T" of "T cells"), and "vs" are left out (isLeftOut), and
+   lunr's operators at a word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or
    an abbreviation of three capitals (ALL, CAR, CRS) is matched whole: Material would match every word it starts
    (ALL found allogeneic before acute lymphoblastic leukemia). Any other word is matched whole and, weighing
    EXACT_WEIGHT times less, as the start of longer words (Material's wildcard, which it adds to every word):
@@ -558,10 +562,8 @@ function addPositions(builder, section, metadata, highlighted) {
 function withQueryRules(query) {
   const fuzzy = []
   const kept = []
-  const parts = query.split(/(\s+)/).map(typed => {
-    if (/^\s*$/.test(typed))
-      return typed                              /* the spaces between words */
-    const word = withoutMarksAtEnds(typed)
+  const parts = query.split(lunr.tokenizer.separator).map(typed => {
+    const word = withoutOperators(typed)
     if (word === "" || isLeftOut(word))
       return ""
     kept.push(word)
@@ -573,8 +575,8 @@ function withQueryRules(query) {
       return `${word}^${EXACT_WEIGHT} ${word}*^1`
     return word
   })
-  const rewritten = [...parts, ...fuzzy.map(clause => ` ${clause}`)].join("")
-  return { query: rewritten, words: kept.join(" ").toLowerCase().split(lunr.tokenizer.separator).filter(Boolean) }
+  const rewritten = [...parts, ...fuzzy].filter(Boolean).join(" ")
+  return { query: rewritten, words: kept.map(word => word.toLowerCase()) }
 }
 
 /* Whether some word of the index starts with `word` (walking the vocabulary's tree, see vocabulary()). */
@@ -595,27 +597,17 @@ function fuzzyEdits(word) {
   return !/^[a-z]{6,}$/i.test(word) ? 0 : word.length <= 8 ? 1 : word.length <= 11 ? 2 : 3
 }
 
-/* `word` without the characters at its ends that lunr reads as operators or that the index splits words at: a
-   reader's "Ph+" or "CD34+" means Ph-positive, CD34-positive, where lunr would read a required empty word and
-   match every section; "(J" in a pasted title "(J Hematol Oncol 2022)" is the single letter J, which is left out
-   (as "(J" it was searched as every word starting with j). */
-function withoutMarksAtEnds(word) {
-  const isMark = char => /[+\-~^:*]/.test(char) || lunr.tokenizer.separator.test(char)
-  let start = 0
-  let end = word.length
-  while (start < end && isMark(word[start]))
-    start++
-  while (end > start && isMark(word[end - 1]))
-    end--
-  return word.slice(start, end)
+/* `word` without the characters lunr reads as operators at its ends: a reader's "-" or "~" is punctuation, where
+   lunr would read an operator (a "+" is split off with the punctuation: "Ph+", "CD34+"). */
+function withoutOperators(word) {
+  return word.replace(/^[+\-~^:*]+|[+\-~^:*]+$/g, "")
 }
 
-/* Whether a word of a query is left out of it: a common English word (isStopWord); "vs" or "v.", which say that
-   two things are compared, not what a page must hold ("graft vs host disease" listed the trials with "vs" in
+/* Whether a word of a query is left out of it: a common English word (isStopWord); "vs" (or "v."), which says
+   that two things are compared, not what a page must hold ("graft vs host disease" listed the trials with "vs" in
    their titles before the page about GVHD); a single letter, which the index leaves out too ("Missing: t"). */
-const SHORT_FOR_VERSUS = new Set(["vs", "vs.", "v", "v."])
 function isLeftOut(word) {
-  return isStopWord(word) || SHORT_FOR_VERSUS.has(word.toLowerCase()) || /^[a-z]$/i.test(word)
+  return isStopWord(word) || word.toLowerCase() === "vs" || /^[a-z]$/i.test(word)
 }
 
 /* A common English word (lunr's stop words: for, of, the, what…) that the index leaves out: Material's own
