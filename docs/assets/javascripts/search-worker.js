@@ -207,7 +207,7 @@ function cut(parts, start, end, shown) {
     at += part.length
   }
   const closing = open.reverse().map(tag => `</${tag.slice(1).split(/[\s>]/)[0]}>`)
-  const inline = closing.findIndex(tag => !INLINE_CLOSING.test(tag))      /* the "…" goes after a mark, in its block */
+  const inline = closing.findIndex(tag => !INLINE_CLOSING.test(tag))   /* "…" after a mark, inside its block */
   const blocksFrom = inline < 0 ? closing.length : inline
   return [...kept, ...closing.slice(0, blocksFrom), end < shown ? " …" : "", ...closing.slice(blocksFrom)].join("")
 }
@@ -226,8 +226,9 @@ function wholeWords(text, from, to) {
   const wordStart = from > 0 ? text.lastIndexOf(" ", from - 1) + 1 : 0
   const spaceAfter = text.indexOf(" ", to)
   const wordEnd = spaceAfter < 0 ? text.length : spaceAfter
-  const start = after >= 0 && after < to && after - from <= WORD_REACH ? after + 1
-    : !(after >= 0 && after < to) && from - wordStart <= WORD_REACH ? wordStart : from
+  const spaceInside = after >= 0 && after < to                  /* a space between the cut word and `to` */
+  const start = spaceInside && after - from <= WORD_REACH ? after + 1
+    : !spaceInside && from - wordStart <= WORD_REACH ? wordStart : from
   const end = before > start && to - before <= WORD_REACH ? before
     : before <= start && wordEnd - to <= WORD_REACH ? wordEnd : to
   const outside = at => {
@@ -427,10 +428,11 @@ function withShortestCompletionLast(results, word, typed) {
 /* Lunr's results, those of the sections that hold every word of the query first: "tocilizumab dose" lists the
    sections about tocilizumab's dose before a page with "dose" in its title (a title weighs a thousand times
    the text, in Material's settings). A word that no section holds as typed (a misspelling found only by its
-   fuzzy clause) counts as held by the sections that hold a word it may be a misspelling of: "alogeneic
-   transplant" lists the pages with "allogeneic" and "transplant" first, as "allogeneic transplant" does. And where some section holds a word as typed, the sections that only a fuzzy
-   clause found come last: "confusion" listed first the page whose names hold "infusion" (two edits away, in a
-   field that weighs a thousand times the text), with "Missing: confusion". */
+   fuzzy clause) counts as held by the sections that hold a word it may be a misspelling of: "tocilizumb dose"
+   lists what "tocilizumab dose" lists (the trials of a prednisone dose came first). And where some section
+   holds a word as typed, the sections that only a fuzzy clause found come last: "confusion" listed first the
+   page whose names hold "infusion" (two edits away, in a field that weighs a thousand times the text), with
+   "Missing: confusion". */
 function allWordsFirst(results) {
   const termsOf = results.map(result => Object.keys(result.matchData.metadata))
   const asTyped = termsOf.map(terms => readerWords.filter(word => terms.some(term => term.startsWith(word))))
