@@ -15,6 +15,8 @@ from __future__ import annotations
 import html
 import re
 
+from kb.site.links import page_url
+
 # Only the elements that change how a use is marked (every other tag is simply not text), and comments, so
 # that a tag inside one does not count.
 _STATE_TAG = re.compile(r"<!--.*?-->|<(/?)(code|pre|svg|script|style|abbr|textarea|kbd|a|label|h[1-6])\b[^>]*>",
@@ -37,7 +39,7 @@ def term_anchor(abbreviation: str) -> str:
 
 def term_url(abbreviation: str) -> str:
     """The URL of an abbreviation's entry on the glossary page, from the site's root (as search locates it)."""
-    return f"{GLOSSARY_PAGE.removesuffix('.md')}/#{term_anchor(abbreviation)}"
+    return f"{page_url(GLOSSARY_PAGE)}#{term_anchor(abbreviation)}"
 
 
 def abbreviation_pattern(glossary: dict[str, str]) -> re.Pattern[str] | None:
