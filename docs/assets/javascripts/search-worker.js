@@ -436,7 +436,7 @@ function withShortestCompletionLast(results, word, typed) {
 function allWordsFirst(results) {
   const termsOf = results.map(result => Object.keys(result.matchData.metadata))
   const asTyped = termsOf.map(terms => readerWords.filter(word => terms.some(term => term.startsWith(word))))
-  const misspelt = readerWords.filter(word => fuzzyEdits(word) > 0 && !asTyped.some(found => found.includes(word)))
+  const misspelt = readerWords.filter(word => fuzzyEdits(word) > 0 && !startsATerm(word))
   const wordsOf = termsOf.map((terms, number) => new Set([...asTyped[number],
     ...misspelt.filter(word => terms.some(term => isMisspelling(word, term)))]))
   const held = readerWords.filter(word => wordsOf.some(found => found.has(word)))
