@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -106,12 +106,10 @@ def empty_search_box(page: Page) -> None:
 def paste_into_search(page: Page, query: str) -> None:
     """Paste ``query`` into the open page's search box (one input event, then a key released, which is when the
     theme reads the box), and wait for the search worker's answer to it, as search_for does."""
-    page.evaluate("window.answeredQuery = null")
-    empty_search_box(page)
-    page.keyboard.insert_text(query)
-    page.keyboard.press("End")
-    page.wait_for_function("query => window.answeredQuery === query", arg=query, timeout=15_000)
-    page.evaluate("new Promise(shown => requestAnimationFrame(() => requestAnimationFrame(shown)))")  # drawn
+    def paste() -> None:
+        page.keyboard.insert_text(query)
+        page.keyboard.press("End")
+    _answered(page, query, paste)
 
 
 def search_for(page: Page, query: str) -> None:
@@ -119,8 +117,13 @@ def search_for(page: Page, query: str) -> None:
     to the whole query (the results for its first letters show while the rest is still being searched: on a
     loaded machine those of "BMT CTN 110" stayed for more than 300 ms while the shards for "1102" loaded).
     The page must remember answered queries (REMEMBER_THE_ANSWERED_QUERY, set up by the context fixture)."""
+    _answered(page, query, lambda: page.keyboard.type(query))
+
+
+def _answered(page: Page, query: str, enter: Callable[[], None]) -> None:
+    """Empty the search box, ``enter`` ``query`` into it, and wait until the worker's answer to it is drawn."""
     page.evaluate("window.answeredQuery = null")  # the same query may have been answered before
     empty_search_box(page)
-    page.keyboard.type(query)
+    enter()
     page.wait_for_function("query => window.answeredQuery === query", arg=query, timeout=15_000)
     page.evaluate("new Promise(shown => requestAnimationFrame(() => requestAnimationFrame(shown)))")  # drawn

@@ -69,6 +69,11 @@ def first_pages(page: Page, query: str, count: int = 3) -> list[str]:
     """The pages of the first ``count`` results for ``query``, typed as a reader types, once the search worker has
     answered the whole query and the answer is drawn."""
     search_for(page, query)
+    return shown_pages(page, count)
+
+
+def shown_pages(page: Page, count: int = 3) -> list[str]:
+    """The pages of the first ``count`` results the search box shows."""
     links = page.locator(".md-search-result__item > a.md-search-result__link")
     hrefs = links.evaluate_all(f"links => links.slice(0, {count}).map(link => link.href)")
     return [urlparse(href).path.lstrip("/") for href in hrefs]
@@ -92,9 +97,7 @@ def test_every_entity_page_is_found_by_each_of_its_names_pasted_whole_among_the_
     # "CLL-1 CAR-T in adults with relapsed or refractory AML, first-in-human phase 1 (J Hematol Oncol 2022)" listed
     # its page nowhere
     paste_into_search(search_page, name)
-    links = search_page.locator(".md-search-result__item > a.md-search-result__link")
-    hrefs = links.evaluate_all("links => links.slice(0, 3).map(link => link.href)")
-    assert url in [urlparse(href).path.lstrip("/") for href in hrefs]
+    assert url in shown_pages(search_page)
 
 
 @pytest.mark.parametrize(("right", "wrong", "page"), [
