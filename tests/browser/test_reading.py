@@ -124,6 +124,15 @@ def test_no_table_is_wider_than_its_column_on_a_desktop(desktop_page: Page, site
     assert wider == []
 
 
+def test_on_a_phone_the_header_shows_the_sites_whole_name(phone_page: Page, site_url: str):
+    _open(phone_page, site_url)
+    name = phone_page.locator(".md-header__topic:first-child .md-ellipsis")
+    expect(name).to_have_text("Leukemia Cell Therapy Knowledge Base")
+    cut = name.evaluate("el => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1")
+    size = name.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    assert not cut and size >= 12
+
+
 @pytest.mark.parametrize("kind", WIDE_PAGES)
 def test_no_page_scrolls_sideways_on_a_phone(phone_page: Page, site_url: str, kind: str):
     _open(phone_page, site_url + WIDE_PAGES[kind])
