@@ -436,7 +436,7 @@ function withShortestCompletionLast(results, word, typed) {
 function allWordsFirst(results) {
   const termsOf = results.map(result => Object.keys(result.matchData.metadata))
   const asTyped = termsOf.map(terms => readerWords.filter(word => terms.some(term => term.startsWith(word))))
-  const misspelt = readerWords.filter(word => fuzzyEdits(word) > 0 && !startsATerm(word))
+  const misspelt = readerWords.filter(isMisspelt)
   const wordsOf = termsOf.map((terms, number) => new Set([...asTyped[number],
     ...misspelt.filter(word => terms.some(term => isMisspelling(word, term)))]))
   const held = readerWords.filter(word => wordsOf.some(found => found.has(word)))
@@ -572,13 +572,19 @@ function withQueryRules(query) {
     if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (fuzzyEdits(word) > 0)
-      fuzzy.push(`${word}~${fuzzyEdits(word)}${startsATerm(word) ? "" : `^${EXACT_WEIGHT}`}`)
+      fuzzy.push(`${word}~${fuzzyEdits(word)}${isMisspelt(word) ? `^${EXACT_WEIGHT}` : ""}`)
     if (/^[a-z0-9\u00c0-\u024f]+(-[a-z0-9\u00c0-\u024f]+)*$/i.test(word))   /* letters, digits, inner hyphens */
       return `${word}^${EXACT_WEIGHT} ${word}*^1`
     return word
   })
   const rewritten = [...parts, ...fuzzy].filter(Boolean).join(" ")
   return { query: rewritten, words: kept.map(word => word.toLowerCase()) }
+}
+
+/* Whether query word `word` is taken for a misspelling: long enough for a fuzzy clause, and no word of the index
+   starts with it. */
+function isMisspelt(word) {
+  return fuzzyEdits(word) > 0 && !startsATerm(word)
 }
 
 /* Whether some word of the index starts with `word` (walking the vocabulary's tree, see vocabulary()). */
