@@ -413,18 +413,32 @@ def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, f
 
     Each run: a new browser context (nothing cached), open the home page, at its load event type ``query`` into
     the search box (keyboard.type(), as a reader types; Material ignores fill()), wait for the first result.
-    The page records when each key comes up and when the first result appears (performance.now() counts from
-    navigation start); the bytes are the response bodies of every request, the search worker's included,
-    finished by then.
+    The page records when each key comes up, and once the search worker has answered the whole query, when the
+    first result appears (performance.now() counts from navigation start): the site's worker names the query
+    it answers, so that results shown for the first letters of the query while the reader types do not count
+    (Material's own worker names none). The bytes are the response bodies of every request, the search
+    worker's included, finished by then.
     """
     from playwright.sync_api import sync_playwright
 
     recorder = """window.kbKeysUp = []
     document.addEventListener("keyup", () => kbKeysUp.push(performance.now()), true)
+    const PageWorker = window.Worker
+    window.Worker = class extends PageWorker {
+        constructor(...args) {
+            super(...args)
+            this.addEventListener("message", event => {
+                const answer = event.data && event.data.data
+                const answersTheQuery = answer && [undefined, QUERY].includes(answer.query)
+                if (answersTheQuery && Array.isArray(answer.items) && answer.items.length)
+                    window.kbAnswered = true
+            })
+        }
+    }
     new MutationObserver((_, observer) => {
-        if (document.querySelector(".md-search-result__item")) {
+        if (window.kbAnswered && document.querySelector(".md-search-result__item")) {
             window.kbFirstResult = performance.now(); observer.disconnect() }
-    }).observe(document, {childList: true, subtree: true})"""
+    }).observe(document, {childList: true, subtree: true})""".replace("QUERY", json.dumps(query))
     measured: list[dict[str, float]] = []
     with _serve(site) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
