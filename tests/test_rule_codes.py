@@ -157,6 +157,9 @@ EXAMPLES: dict[str, Edit] = {
                              "plain_summary: Autologous lymphocytes are genetically reprogrammed extracorporeally, "
                              "subsequently expanded and reinfused intravenously, thereafter recognizing "
                              "CD19-expressing leukemic blasts."),
+    "field-name-in-text": replace(PRODUCT, "population: Children and young adults with B-ALL\n    n: 75",
+                                  "population: Children and young adults with B-ALL\n    n: 75\n"
+                                  "    note: as_of is the date of the label"),
     "secondary-source": replace("sources.yaml", "  kind: regulator", "  kind: news"),
 }
 # Codes whose example on the page is written by hand: the fixture cannot give them here (tests run as root, who

@@ -86,6 +86,19 @@ def test_stale_review_is_a_warning_not_an_error(data_root):
     assert "more than 12 months ago" in problems[0].message
 
 
+def test_a_field_name_in_a_text_readers_see_is_a_warning(data_root):
+    replace_in(data_root / "trials" / "eliana.yaml", "summary: The pivotal trial of tisagenlecleucel.",
+               "summary: The pivotal trial of tisagenlecleucel; follow_up as in the label.")
+    assert [(p.code, p.severity) for p in check_data(data_root).problems] == [("field-name-in-text", "warning")]
+
+
+def test_a_field_name_in_a_reviews_note_of_what_changed_is_not_reported(data_root):
+    replace_in(data_root / "trials" / "eliana.yaml", "reviewed_by: Test team",
+               "reviewed_by: Test team\nreview_history:\n  - date: '2026-01-15'\n    reviewer: Test team\n"
+               "    change: as_of set to the month of publication")
+    assert check_data(data_root).problems == []
+
+
 def test_toxicity_figure_without_grading_scale_is_an_error(data_root):
     replace_in(data_root / "products" / "tisagenlecleucel.yaml", "category: efficacy", "category: toxicity")
     assert problems_of(data_root)[0].endswith(

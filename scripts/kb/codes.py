@@ -116,6 +116,8 @@ RULES: dict[str, Rule] = {
                                        "add follow_up (e.g. 'median 13.1 months'); survival means little without it"),
     "reading-level": Rule("a plain-language summary above the reading level set for it",
                           "use shorter sentences and everyday words"),
+    "field-name-in-text": Rule("a data field's name, such as as_of, in a text that readers see",
+                               "say it in words: 'the date given' for as_of, 'the follow-up' for follow_up"),
     # --- Notes ---------------------------------------------------------------------------------------------------
     "secondary-source": Rule("a figure whose sources are all secondary (news, press releases, web pages…)",
                              "cite the paper, label or registry record it comes from (with its PubMed ID or DOI in "

@@ -7,7 +7,8 @@ The schemas mark where three of them apply:
 - ``x-not-future: true``: the date is not later than today.
 
 The others apply to every file: every string is free of control and invisible formatting characters, every
-table has one cell per column, a review is less than a year old, the first line names the file's schema.
+table has one cell per column, a review is less than a year old, the first line names the file's schema, and no
+text that readers see holds a field's name (as_of) instead of words.
 Plausibility rules, last, give warnings: a count larger than the number it is drawn from, dates in an impossible
 order, a survival figure without follow-up, a plain-language summary above its reading level.
 Each rule returns findings (or problems), each with its rule code (:mod:`kb.codes`); :mod:`kb.data.validate`
@@ -201,6 +202,18 @@ def strings_in(value: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, str,
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from strings_in(item, (*path, index))
+
+
+def field_name_problem(text: str, field_names: frozenset[str]) -> Finding | None:
+    """A data field's name written with an underscore (as_of) in a text that readers see; None if there is none."""
+    found = next((match for match in _WORD_WITH_UNDERSCORE.finditer(text) if match.group(0) in field_names), None)
+    if found is None:
+        return None
+    return Finding.at("field-name-in-text", f"'{found.group(0)}' is the name of a data field, and readers see this "
+                      "text", text, found.start(), found.group(0))
+
+
+_WORD_WITH_UNDERSCORE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
 
 # --- x-not-future -------------------------------------------------------------------------------------------

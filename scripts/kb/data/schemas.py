@@ -61,6 +61,11 @@ class Schemas:
     collection_files: dict[str, str]  # data file name -> schema file name
     registry: Registry
 
+    @functools.cached_property
+    def compound_field_names(self) -> frozenset[str]:
+        """The data's field names written with an underscore (as_of, follow_up): a curator's words, not a reader's."""
+        return frozenset(name for schema in self.raw.values() for name in _property_names(schema) if "_" in name)
+
     def governing(self) -> set[str]:
         """The schema files that govern data files (common.schema.json, which only defines parts, is not one)."""
         return {*self.collection_files.values(), *(t.schema_file for t in self.entity_types.values())}
@@ -190,6 +195,16 @@ def _remember_passed(digest: str) -> None:
                 lines.write(digest + "\n")
     except OSError:
         pass
+
+
+def _property_names(node: Any) -> set[str]:
+    """The names of every property a schema (or a part of it) declares."""
+    if isinstance(node, list):
+        return set().union(*map(_property_names, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    own = set(node["properties"]) if isinstance(node.get("properties"), dict) else set()
+    return own | set().union(*map(_property_names, node.values()))
 
 
 def _referenced_files(node: Any) -> set[str]:

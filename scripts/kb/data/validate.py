@@ -244,7 +244,8 @@ def _check_content(check: FileCheck, document: Document, schemas: Schemas, today
         schema_file = schemas.collection_files[check.name or ""]
         schema_line = f"schema/{schema_file}"
     check.problems += schema_problems(document, schemas, schema_file)
-    found, check.references = own_rule_problems(document, schemas.inlined[schema_file], today)
+    found, check.references = own_rule_problems(document, schemas.inlined[schema_file], today,
+                                                schemas.compound_field_names)
     check.problems += found
     if check.kind == "entity":
         check.problems += rules.table_problems(document)
@@ -670,16 +671,15 @@ _MESSAGES: dict[str, Callable[[ValidationError], SchemaMessage]] = {
 CustomNode = tuple[JsonPath, Any, dict[str, Any]]
 
 
-def own_rule_problems(document: Document, schema: dict[str, Any], today: dt.date
+def own_rule_problems(document: Document, schema: dict[str, Any], today: dt.date,
+                      field_names: frozenset[str] = frozenset()
                       ) -> tuple[list[Problem], list[tuple[JsonPath, rules.TextReference]]]:
     """The problems the rules find in ``document`` on its own, and the references it makes (checked later,
-    against every file's ids)."""
+    against every file's ids). ``field_names``: the data's field names that must not show in its texts."""
     problems: list[Problem] = []
     references: list[tuple[JsonPath, rules.TextReference]] = []
     for path, text, is_key in rules.strings_in(document.data):
-        finding = rules.character_problem(text)
-        if finding:
-            problems.append(_pinned(document, path, finding, at_key=is_key))
+        problems += _string_problems(document, path, text, is_key, field_names)
     for path, value, node in custom_nodes(schema, document.data):
         if not isinstance(value, str):  # a wrong type: the schema check reports it
             continue
@@ -688,9 +688,24 @@ def own_rule_problems(document: Document, schema: dict[str, Any], today: dt.date
     return problems, references
 
 
-def _pinned(document: Document, path: JsonPath, finding: Finding, *, at_key: bool = False) -> Problem:
+def _string_problems(document: Document, path: JsonPath, text: str, is_key: bool, field_names: frozenset[str]
+                     ) -> Iterator[Problem]:
+    """Any string's problems: a hidden character; a field's name where readers see the text (every text but a
+    review's note of what changed, which is the curators' record)."""
+    finding = rules.character_problem(text)
+    if finding:
+        yield _pinned(document, path, finding, at_key=is_key)
+    if is_key or path[:1] == ("review_history",):
+        return
+    finding = rules.field_name_problem(text, field_names)
+    if finding:
+        yield _pinned(document, path, finding, severity="warning")
+
+
+def _pinned(document: Document, path: JsonPath, finding: Finding, *, at_key: bool = False,
+            severity: str = "error") -> Problem:
     return document.problem(path, f"{_where(path)}{finding.message}", code=finding.code, hint=finding.hint,
-                            at_key=at_key, spot=None if at_key else finding.spot, nth=finding.nth)
+                            at_key=at_key, severity=severity, spot=None if at_key else finding.spot, nth=finding.nth)
 
 
 def _where(path: JsonPath) -> str:
