@@ -195,7 +195,7 @@ def page_names(knowledge_base: KnowledgeBase) -> dict[str, list[str]]:
     """Entity page URL -> the names a reader may search it by: the entity's own (name, aliases, search terms,
     brand, abbreviation, registry number) and those of the glossary entries that point to it (``see``); and for
     a glossary entry that points to no page, the URL of its own section on the glossary -> its abbreviation, term
-    and synonyms, so that "minimal residual disease" finds the definition of MRD."""
+    and synonyms, so that a synonym finds the definition of a term no page is about."""
     names: dict[str, list[str]] = {}
     for entity in knowledge_base.entities.values():
         names[entity.url] = list(_values(entity.data.get(field) for field in _NAME_FIELDS))
