@@ -773,7 +773,7 @@ def _measure_real_preview(work: Path, log: Callable[[str], None]) -> dict[str, A
 
 
 REPRODUCE = ("kb bench --sizes 100,1000,5000 --repeats 3 --stage-repeats 7 --large-repeats 1 --browser "
-             "--preview --lighthouse 3 --page docs/performance.md")
+             "--preview --lighthouse 5 --page docs/performance.md")
 
 
 def performance_page(result: dict[str, Any]) -> str:
