@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,24 +197,27 @@ def _remember_passed(digest: str) -> None:
         pass
 
 
+def _mappings(node: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping in a schema (or a part of it), the node itself first."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _mappings(item)
+    elif isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _mappings(value)
+
+
 def _property_names(node: Any) -> set[str]:
     """The names of every property a schema (or a part of it) declares."""
-    if isinstance(node, list):
-        return set().union(*map(_property_names, node)) if node else set()
-    if not isinstance(node, dict):
-        return set()
-    own = set(node["properties"]) if isinstance(node.get("properties"), dict) else set()
-    return own | set().union(*map(_property_names, node.values()))
+    return {name for mapping in _mappings(node) if isinstance(mapping.get("properties"), dict)
+            for name in mapping["properties"]}
 
 
 def _referenced_files(node: Any) -> set[str]:
     """The schema files a schema's ``$ref``s point into."""
-    if isinstance(node, list):
-        return set().union(*map(_referenced_files, node)) if node else set()
-    if not isinstance(node, dict):
-        return set()
-    found = {node["$ref"].split("#", 1)[0]} if isinstance(node.get("$ref"), str) else set()
-    return (found | set().union(*map(_referenced_files, node.values()))) - {""}
+    return {mapping["$ref"].split("#", 1)[0] for mapping in _mappings(node)
+            if isinstance(mapping.get("$ref"), str)} - {""}
 
 
 def _entity_type(file_name: str, schema: dict[str, Any]) -> EntityType | None:
