@@ -3,12 +3,13 @@
 Its events are the build's steps, in the order MkDocs runs them:
 
 1. ``on_config``: the data, loaded and validated, as a model (``kb build`` hands over the one it checked);
-   each entity type's index joins the navigation;
+   each entity type's index joins the navigation, and :mod:`kb.mkdocs.finished_html` Python-Markdown's extensions;
 2. ``on_files``: the open data, the Atom feed of changes and every planned page (see :mod:`kb.site.plan`)
    become generated files;
 3. ``on_nav``: with enough entity pages, a second process starts converting half of them;
-4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review;
-   abbreviations and links to other sites are marked; the pages the second process converted take its HTML;
+4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review, and their
+   finished HTML goes to Python-Markdown unparsed; abbreviations and links to other sites are marked; the pages
+   the second process converted take its HTML;
 5. ``on_env``: the style sheets every page's head holds inline (``kb_styles``: the theme's palette and
    ``kb.css``, each of which would otherwise hold back the first paint by one more request); with enough entity
    pages, a second process starts cutting them into search sections for Material's search plugin;
@@ -39,6 +40,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from kb.data.schemas import SchemaError
+from kb.mkdocs.finished_html import FinishedHtml
 from kb.mkdocs.page_workers import ENOUGH_PAGES, ConvertedPage, PageWorker, SearchIndexWithSections, SectionWorker
 from kb.mkdocs.wayfinding import navigation_for, neighbours
 from kb.model import Entity, KnowledgeBase, load_knowledge_base
@@ -85,6 +87,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         self.handed_over: KnowledgeBase | None = None  # set by ``kb build``, which has validated the data already
         self.last_good: KnowledgeBase | None = None  # while serving
         self.build: Build | None = None
+        self.finished_html = FinishedHtml()  # set on for the entity pages (on_page_markdown)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -96,6 +99,8 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
             raise PluginError("the knowledge base links pages as directory URLs: keep use_directory_urls: true")
         self.build = Build(*self._knowledge_base(config))
         config.nav = _with_type_indexes(config.nav, self.build.knowledge_base)
+        if self.finished_html not in config.markdown_extensions:
+            config.markdown_extensions.append(self.finished_html)
         return config
 
     def _knowledge_base(self, config: MkDocsConfig) -> tuple[KnowledgeBase, list[Problem]]:
@@ -180,6 +185,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         entity = build.entity_pages.get(page.file.src_uri)
         if entity is not None:
             page.update_date = entity.data["last_reviewed"]  # the sitemap's date; keeps builds reproducible
+        self.finished_html.active = entity is not None
         if build.worker is not None and page.file.src_uri in build.worker.src_uris:
             converted = build.worker.results().get(page.file.src_uri)
             if converted is not None:
@@ -192,6 +198,8 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         converted = build.converted.pop(page.file.src_uri, None)
         if converted is not None:
             return converted.apply_to(page, files)
+        if self.finished_html.active:  # the ids in the HTML it stashed, which MkDocs' anchor check did not see
+            page.present_anchor_ids = (page.present_anchor_ids or set()) | self.finished_html.anchor_ids
         glossary = files.get_file_from_path(GLOSSARY_PAGE)
         on_glossary = glossary is None or page.file.src_uri == GLOSSARY_PAGE
         html = mark_abbreviations(html, build.abbreviations, build.abbreviation_pattern,
