@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import markdown
@@ -13,14 +14,20 @@ from kb.model import load_knowledge_base
 from kb.site.export import export_files
 from kb.site.plan import plan_site
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 
 from tests.conftest import REPO, run_kb, write
+
+
+@functools.cache
+def site_config() -> MkDocsConfig:
+    return load_config(str(REPO / "mkdocs.yml"))
 
 
 def convert(text: str, *, stashed: bool) -> tuple[str, set[str]]:
     """``text`` converted with the site's Markdown extensions, with the finished HTML stashed or parsed; and the
     anchor ids the extension took out of MkDocs' sight."""
-    config = load_config(str(REPO / "mkdocs.yml"))
+    config = site_config()
     finished_html = FinishedHtml()
     finished_html.active = stashed
     converter = markdown.Markdown(extensions=[*config.markdown_extensions, finished_html],

@@ -671,8 +671,7 @@ _MESSAGES: dict[str, Callable[[ValidationError], SchemaMessage]] = {
 CustomNode = tuple[JsonPath, Any, dict[str, Any]]
 
 
-def own_rule_problems(document: Document, schema: dict[str, Any], today: dt.date,
-                      field_names: frozenset[str] = frozenset()
+def own_rule_problems(document: Document, schema: dict[str, Any], today: dt.date, field_names: frozenset[str]
                       ) -> tuple[list[Problem], list[tuple[JsonPath, rules.TextReference]]]:
     """The problems the rules find in ``document`` on its own, and the references it makes (checked later,
     against every file's ids). ``field_names``: the data's field names that must not show in its texts."""
