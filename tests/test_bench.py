@@ -10,8 +10,8 @@ import pytest
 from benchmarks.bench import COLUMNS, performance_page, run_benchmark
 
 # only with --browser, --preview
-OPTIONAL = {"search_ms", "search_kb", "search_last_key_ms", "search_answer_ms", "search_worst_ms", "plain_search_ms",
-            "preview_ms", "preview_search_ms"}
+OPTIONAL = {"search_ms", "search_kb", "search_last_key_ms", "search_answer_ms", "search_snippet_ms",
+            "search_worst_ms", "plain_search_ms", "preview_ms", "preview_search_ms"}
 
 
 @pytest.fixture(scope="module")

@@ -242,9 +242,11 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
             searched = measure_search_latency(site.resolve(), query=SEARCH_QUERY)
             row["search_ms"], row["search_kb"] = searched["first_result_ms"], searched["kb"]
             row["search_last_key_ms"], row["search_answer_ms"] = searched["last_key_ms"], searched["answer_ms"]
+            row["search_snippet_ms"] = searched["snippet_ms"]
             row["search_worst_ms"] = measure_search_latency(site.resolve(), query="lorem")["first_result_ms"]
             log(f"  N={n}: first search result {row['search_ms']:.0f} ms after navigation (the last key typed at "
-                f"{row['search_last_key_ms']:.0f} ms), {row['search_kb']:.0f} KB fetched; "
+                f"{row['search_last_key_ms']:.0f} ms; its snippet at {row['search_snippet_ms']:.0f} ms), "
+                f"{row['search_kb']:.0f} KB fetched; "
                 f"'lorem' {row['search_worst_ms']:.0f} ms")
         except Exception as exc:  # a missing browser must not cost the rest of the run
             log(f"  N={n}: the browser measurement failed: {str(exc).splitlines()[0]}")
@@ -405,11 +407,18 @@ def _serve(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
+# A search result's text, as Material shows it below the result's title (not the icon, the tags or its list of
+# the words the result lacks).
+_SNIPPET = ".md-search-result__article > :not(h1, h2, .md-search-result__icon, .md-search-result__terms, .md-tags)"
+
+
 def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, float]:
     """Medians over ``runs``: ms from navigation start to the first search result shown (``first_result_ms``),
     KB fetched until then (``kb``), ms from navigation start to the last key of the query typed
-    (``last_key_ms``: what typing alone costs, before any search) and ms from that key to the first result
-    (``answer_ms``).
+    (``last_key_ms``: what typing alone costs, before any search), ms from that key to the first result
+    (``answer_ms``) and ms from navigation start to the first result showing a snippet of its text
+    (``snippet_ms``: the site's worker answers by title as soon as it has ranked the results, and again once
+    their texts are in).
 
     Each run: a new browser context (nothing cached), open the home page, at its load event type ``query`` into
     the search box (keyboard.type(), as a reader types; Material ignores fill()), wait for the first result.
@@ -436,9 +445,12 @@ def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, f
         }
     }
     new MutationObserver((_, observer) => {
-        if (window.kbAnswered && document.querySelector(".md-search-result__item")) {
-            window.kbFirstResult = performance.now(); observer.disconnect() }
-    }).observe(document, {childList: true, subtree: true})""".replace("QUERY", json.dumps(query))
+        if (window.kbAnswered && !window.kbFirstResult && document.querySelector(".md-search-result__item"))
+            window.kbFirstResult = performance.now()
+        if (window.kbAnswered && document.querySelector(SNIPPET)) {
+            window.kbFirstSnippet = performance.now(); observer.disconnect() }
+    }).observe(document, {childList: true, subtree: true})""".replace("QUERY", json.dumps(query)).replace(
+        "SNIPPET", json.dumps(_SNIPPET))
     measured: list[dict[str, float]] = []
     with _serve(site) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -455,10 +467,11 @@ def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, f
                 page.keyboard.type(query)
                 shown = page.wait_for_function("window.kbFirstResult", timeout=60000).json_value()
                 until = time.perf_counter()
+                snippet = page.wait_for_function("window.kbFirstSnippet", timeout=60000).json_value()
                 last_key = page.evaluate("kbKeysUp[kbKeysUp.length - 1]")
                 fetched = sum(request.sizes()["responseBodySize"] for at, request in finished if at <= until)
                 measured.append({"first_result_ms": shown, "kb": fetched / 1024, "last_key_ms": last_key,
-                                 "answer_ms": shown - last_key})
+                                 "answer_ms": shown - last_key, "snippet_ms": snippet})
                 context.close()
         finally:
             browser.close()
@@ -546,6 +559,7 @@ COLUMNS = [
     ("search_kb", "KB before result", "{:,.0f}"),
     ("search_last_key_ms", "last key ms", "{:.0f}"),
     ("search_answer_ms", "answer ms", "{:.0f}"),
+    ("search_snippet_ms", "snippet ms", "{:.0f}"),
     ("search_worst_ms", "'lorem' ms", "{:.0f}"),
     ("plain_search_ms", "plain Material ms", "{:.0f}"),
     ("validate_file_s", "validate 1 file s", "{:.2f}"),
@@ -561,7 +575,9 @@ TABLES = {
     "The whole build": ["build_s", "ab_share_of_build"],
     "Search index": ["search_index_kb", "search_index_per_page_kb"],
     "Search in the browser": ["search_ms", "plain_search_ms", "search_kb"],
-    "Typing the query, and the answer after its last key": ["search_last_key_ms", "search_answer_ms"],
+    "Typing the query, the answer after its last key, and the first snippet": ["search_last_key_ms",
+                                                                                "search_answer_ms",
+                                                                                "search_snippet_ms"],
     "Search for a word on nearly every page": ["search_worst_ms"],
     "Curator's loop": ["validate_file_s", "preview_ms", "preview_search_ms"],
     "Pages and site": ["page_html_kb", "page_elements", "site_mb"],
@@ -606,9 +622,11 @@ def _add(checks: Checks, name: str, value: float | None, limit: float, detail: s
 
 
 def _typing(row: dict[str, Any]) -> str:
-    """When the query's last key came up, as a part of a target's detail (empty when not measured)."""
-    last_key = row.get("search_last_key_ms")
-    return f"; the last key typed at {last_key:.0f} ms" if last_key is not None else ""
+    """When the query's last key came up and the first snippet showed, as a part of a target's detail (empty when
+    not measured)."""
+    last_key, snippet = row.get("search_last_key_ms"), row.get("search_snippet_ms")
+    typed = f"; the last key typed at {last_key:.0f} ms" if last_key is not None else ""
+    return typed + (f", the first snippet shown at {snippet:.0f} ms" if snippet is not None else "")
 
 
 def check_targets(rows: list[dict[str, Any]], page_weights: dict[str, Any] | None = None,

@@ -70,15 +70,17 @@ def site_url(tmp_path_factory, serve_folder) -> str:
     return serve_folder(site)
 
 
-# Keeps in window.answeredQuery the query of the search worker's last answer (the worker names it in the answer).
+# Keeps in window.answeredQuery the query of the search worker's last answer that holds the results' texts (the worker
+# names the query in each answer, and says when it answers by title first, with the texts to come).
 REMEMBER_THE_ANSWERED_QUERY = """
 const PageWorker = window.Worker
 window.Worker = class extends PageWorker {
   constructor(...args) {
     super(...args)
     this.addEventListener("message", event => {
-      if (event.data && event.data.data && typeof event.data.data.query === "string")
-        window.answeredQuery = event.data.data.query
+      const answer = event.data && event.data.data
+      if (answer && typeof answer.query === "string" && !answer.textsToCome)  // the answer with the results' texts
+        window.answeredQuery = answer.query
     })
   }
 }

@@ -326,6 +326,28 @@ def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, sit
         timeout=10_000)
 
 
+# A search result's text, as Material shows it below the result's title.
+SNIPPET = ":not(h1, h2, .md-search-result__icon, .md-search-result__terms, .md-tags)"
+
+
+def test_search_lists_the_results_by_title_while_their_texts_load_then_shows_their_snippets(page: Page,
+                                                                                           site_url: str):
+    held: list[Route] = []
+    holding = [True]
+    page.route("**/search/texts/*", lambda route: held.append(route) if holding[0] else route.continue_())
+    page.goto(site_url)
+    page.keyboard.press("/")
+    page.keyboard.type("tisagenlecleucel")
+    first = page.locator(".md-search-result__item").first
+    expect(first.locator("h1 mark, h2 mark").first).to_have_text(re.compile("^tisagenlecleucel$", re.IGNORECASE),
+                                                                 timeout=10_000)
+    assert held and first.locator(f"article > {SNIPPET}").count() == 0
+    holding[0] = False
+    for route in held:
+        route.continue_()
+    expect(first.locator(f"article > {SNIPPET}").first).to_be_visible(timeout=10_000)
+
+
 def test_search_answers_before_the_page_has_read_its_search_settings(page: Page, site_url: str):
     # the worker sets itself up from the index built with the site, without waiting for the page's message
     held: list[Route] = []

@@ -20,8 +20,9 @@
  *      answer it;
  *   6. names in each result's link only the words the page it opens can mark well, and cuts each result's
  *      text to a snippet around its first marked word.
- * A search that finds shards missing is answered again once they are in: Material's worker answers at once
- * (lunr is synchronous), so its answer is held back while the missing shards are fetched, all together.
+ * A search that finds postings missing is answered once they are in: Material's worker answers at once (lunr
+ * is synchronous), so its answer is held back while the missing shards are fetched, all together. A search
+ * whose results lack only their texts is answered at once, by title, and again once the texts are in.
  * main.html points Material at this file and passes the address of Material's worker as ?material=.
  */
 "use strict"
@@ -91,10 +92,12 @@ addEventListener("message", event => {
 
 importScripts(new URL(self.location.href).searchParams.get("material"))
 
-/* Hand a query to Material's worker. Its answer goes out as it comes unless the search found shards
-   missing: then it is held back (and left empty, see lunr.Builder.prototype.build), they are fetched together,
-   and the query is handed on again (unless a newer one is on its way); after three rounds, or if a shard does
-   not load, the answer goes out as it is, whatever is missing. */
+/* Hand a query to Material's worker. Its answer goes out as it comes unless the search found postings missing:
+   then it is held back (and left empty, see lunr.Builder.prototype.build). Missing shards are fetched together
+   and the query is handed on again; an answer that lacks only texts goes out at once as well (the results by
+   title: the texts take another fetch, 40-70 ms in the benchmark), and again with them. After three rounds, or
+   if a shard does not load, the answer goes out as it is, whatever is missing. A query the reader has typed
+   past is not answered, searched again or given its texts. */
 const LAST_ROUND = 3
 let asked = null                /* the query Material's worker is answering */
 let round = 0                   /* how often it was handed on for missing shards */
@@ -107,21 +110,52 @@ const post = self.postMessage.bind(self)
 self.postMessage = message => {
   if (message.type !== RESULT)
     return post(message)
-  if (missing.size === 0 || round >= LAST_ROUND) {
-    missing.clear()
-    message.data.query = readerQuery            /* names the query it answers (a field Material does not read) */
-    return post(withSnippets(withWordsToMarkOnThePage(message)))
-  }
-  const shards = [...missing]
   const held = asked
+  if (!postingsMissing() || round >= LAST_ROUND)
+    answer(message, held, missing.size > 0 && round < LAST_ROUND)
+  if (missing.size === 0 || round >= LAST_ROUND)
+    return missing.clear()
+  const shards = [...missing]
   const next = round + 1
   missing.clear()
-  Promise.all(shards.map(([path, take]) => load(path, take)))
-    .then(() => next, () => LAST_ROUND)             /* a shard did not load: answer with what there is */
-    .then(handedOn => {
-      if (latestQuery === null && asked === held)
-        searchFor(held, handedOn)
-    })
+  afterQueriesSent(() => {
+    const needed = isLatest(held) ? shards : shards.filter(([path]) => path.startsWith("postings/"))
+    Promise.all(needed.map(([path, take]) => load(path, take)))
+      .then(() => next, () => LAST_ROUND)           /* a shard did not load: answer with what there is */
+      .then(handedOn => afterQueriesSent(() => {
+        if (isLatest(held))
+          searchFor(held, handedOn)
+      }))
+  })
+}
+
+/* Send Material's answer to query `held` to the page, unless a newer query has come in. It names the query it
+   answers, and whether another answer, with more texts, follows (fields that Material does not read). */
+function answer(message, held, textsToCome) {
+  message.data.query = readerQuery
+  message.data.textsToCome = textsToCome
+  afterQueriesSent(() => {
+    if (isLatest(held))
+      post(withSnippets(withWordsToMarkOnThePage(message)))
+  })
+}
+
+/* Run `then` once the queries the page has already sent are read: they wait behind the work in hand (a reader
+   typing fast sends one per key), and the work for a query the reader has typed past is left undone (the
+   results of "Lorem", with their texts, took the worker 60-140 ms while "Loremcel 00042" waited). Its postings
+   are still fetched: the words of the query typed on start with its words, so they are among them. */
+function afterQueriesSent(then) {
+  setTimeout(then)
+}
+
+/* Whether `query` is the last one the reader typed: no newer one has come in. */
+function isLatest(query) {
+  return latestQuery === null && asked === query
+}
+
+/* Whether the search just made found the postings of a term missing. */
+function postingsMissing() {
+  return [...missing.keys()].some(path => path.startsWith("postings/"))
 }
 
 /* The answer with each result's matched words cut down to those its link asks the opened page to mark (?h=):
@@ -263,15 +297,20 @@ function shardOf(starts, position) {
 
 /* A lunr.Index whose invertedIndex and fieldVectors fill in from postings shards. A term's postings come as
    flat (field, section, score) triples; lunr keeps them as {field: {section: {}}}, and the scores make the
-   field vectors, of which lunr only ever reads the entries of the terms a query matched. A term whose shard
-   is not in yet has no postings, and its shard is noted as missing. */
+   field vectors, of which lunr only ever reads the entries of the terms a query matched. A term's postings are
+   put in that form when a search first reads the term (a shard holds many terms; a search reads a few). A term
+   whose shard is not in yet has no postings, and its shard is noted as missing. */
 function shardedIndex(data) {
   termNumbers = new Map(data.terms.map((term, position) => [term, position]))
   const invertedIndex = Object.create(null)  /* a term such as "constructor" is not read from Object.prototype */
   const weights = new Map()     /* "field/section" -> [term number, score, ...] */
   const vectors = new Map()     /* "field/section" -> lunr.Vector of those weights, until more come */
-  const takePostings = shard => postings => postings.forEach((triples, offset) => {
-    const position = data.termShards[shard] + offset
+  const loaded = new Map()      /* shard number -> its postings, as fetched */
+  const takePostings = shard => postings => {
+    loaded.set(shard, postings)
+    postingsVersion++
+  }
+  const postingOf = (position, triples) => {
     const posting = { _index: position }
     data.fields.forEach(field => posting[field] = {})
     for (let i = 0; i < triples.length; i += 3) {
@@ -283,12 +322,13 @@ function shardedIndex(data) {
       weights.get(key).push(position, score)
       vectors.delete(key)
     }
-    invertedIndex[data.terms[position]] = posting
-    postingsVersion++
-  })
+    return posting
+  }
   const postingsOf = term => {
     const position = termNumbers.get(term)
     const shard = shardOf(data.termShards, position)
+    if (loaded.has(shard))
+      return invertedIndex[term] = postingOf(position, loaded.get(shard)[position - data.termShards[shard]])
     if (!suggesting)
       missing.set(`postings/${shard}.json`, takePostings(shard))
     const none = { _index: position }
@@ -367,13 +407,15 @@ lunr.Builder.prototype.build = function () {
         last = { text, version: postingsVersion, results, shownFirst: shownFirst(results) }
       }
       const withText = new Map([...last.shownFirst].map(ref => [ref, hasText(Number(ref))]))
-      /* An answer given while shards are missing is held back and the query asked again once they are in
+      /* An answer given while postings are missing is held back and the query asked again once they are in
          (self.postMessage above): Material's worker need not rank, group and highlight it. */
-      if (missing.size > 0 && round < LAST_ROUND)
+      if (postingsMissing() && round < LAST_ROUND)
         return []
       return last.results.map(result => {
         const section = sections[Number(result.ref)]
-        addPositions(builder, section, result.matchData.metadata, withText.get(result.ref) === true)
+        const fieldsToMark = !withText.has(result.ref) ? []
+          : withText.get(result.ref) ? ["title", "text"] : ["title"]
+        addPositions(builder, section, result.matchData.metadata, fieldsToMark)
         return { ...result, ref: section.location }
       })
     } finally {
@@ -524,14 +566,16 @@ function hasText(position) {
 }
 
 /* For each field Material highlights (title, text): where each matched term occurs, as Material's tokenizer
-   numbers the words (it also records the section's word table that the highlighter reads); nowhere, for a
-   result below the top ones, which Material then shows unhighlighted. A word matches a term that is the word
-   itself or one of its hyphenated parts, as the index holds it; a word that two terms match (car-t-associated
-   and its part car, both found by "car") is given to the first only: Material's highlighter marks a word once
-   for each time it is listed, and a word marked twice came out as broken markup ("<mark><ma</mark>rk>"). */
+   numbers the words (it also records the section's word table that the highlighter reads), in the fields
+   `fieldsToMark`: nowhere for a result below the top ones, which Material then shows unhighlighted, and in the
+   title only for a top result whose text is not in yet. A word matches a term that is the word itself or one
+   of its hyphenated parts, as the index holds it; a word that two terms match (car-t-associated and its part
+   car, both found by "car") is given to the first only: Material's highlighter marks a word once for each time
+   it is listed, and a word marked twice came out as broken markup ("<mark><ma</mark>rk>"). */
 const tokenized = new Map()
-function addPositions(builder, section, metadata, highlighted) {
+function addPositions(builder, section, metadata, fieldsToMark) {
   for (const field of ["title", "text"]) {
+    const highlighted = fieldsToMark.includes(field)
     const key = `${section.location}:${field}`
     if (highlighted && !tokenized.has(key))
       tokenized.set(key, builder.tokenizer(builder._fields[field].extractor(section)))
