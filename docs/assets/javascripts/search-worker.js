@@ -113,8 +113,10 @@ self.postMessage = message => {
   const held = asked
   if (!postingsMissing() || round >= LAST_ROUND)
     answer(message, held, missing.size > 0 && round < LAST_ROUND)
-  if (missing.size === 0 || round >= LAST_ROUND)
-    return missing.clear()
+  if (missing.size === 0 || round >= LAST_ROUND) {
+    missing.clear()
+    return
+  }
   const shards = [...missing]
   const next = round + 1
   missing.clear()
