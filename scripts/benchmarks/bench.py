@@ -242,11 +242,11 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
             searched = measure_search_latency(site.resolve(), query=SEARCH_QUERY)
             row["search_ms"], row["search_kb"] = searched["first_result_ms"], searched["kb"]
             row["search_last_key_ms"], row["search_answer_ms"] = searched["last_key_ms"], searched["answer_ms"]
-            row["search_snippet_ms"] = searched["snippet_ms"]
+            row["search_snippet_ms"] = snippet = searched["snippet_ms"]
             row["search_worst_ms"] = measure_search_latency(site.resolve(), query="lorem")["first_result_ms"]
+            snippet_shown = f"; its snippet at {snippet:.0f} ms" if snippet is not None else "; no snippet shown"
             log(f"  N={n}: first search result {row['search_ms']:.0f} ms after navigation (the last key typed at "
-                f"{row['search_last_key_ms']:.0f} ms; its snippet at {row['search_snippet_ms']:.0f} ms), "
-                f"{row['search_kb']:.0f} KB fetched; "
+                f"{row['search_last_key_ms']:.0f} ms{snippet_shown}), {row['search_kb']:.0f} KB fetched; "
                 f"'lorem' {row['search_worst_ms']:.0f} ms")
         except Exception as exc:  # a missing browser must not cost the rest of the run
             log(f"  N={n}: the browser measurement failed: {str(exc).splitlines()[0]}")
@@ -412,7 +412,7 @@ def _serve(folder: Path) -> Iterator[str]:
 _SNIPPET = ".md-search-result__article > :not(h1, h2, .md-search-result__icon, .md-search-result__terms, .md-tags)"
 
 
-def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, float]:
+def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, float | None]:
     """Medians over ``runs``: ms from navigation start to the first search result shown (``first_result_ms``),
     KB fetched until then (``kb``), ms from navigation start to the last key of the query typed
     (``last_key_ms``: what typing alone costs, before any search), ms from that key to the first result
@@ -467,7 +467,7 @@ def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, f
                 page.keyboard.type(query)
                 shown = page.wait_for_function("window.kbFirstResult", timeout=60000).json_value()
                 until = time.perf_counter()
-                snippet = page.wait_for_function("window.kbFirstSnippet", timeout=60000).json_value()
+                snippet = _first_snippet(page)
                 last_key = page.evaluate("kbKeysUp[kbKeysUp.length - 1]")
                 fetched = sum(request.sizes()["responseBodySize"] for at, request in finished if at <= until)
                 measured.append({"first_result_ms": shown, "kb": fetched / 1024, "last_key_ms": last_key,
@@ -475,7 +475,24 @@ def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, f
                 context.close()
         finally:
             browser.close()
-    return {key: statistics.median(run[key] for run in measured) for key in measured[0]}
+    return {key: _median_of_measured([run[key] for run in measured]) for key in measured[0]}
+
+
+def _first_snippet(page: Any) -> float | None:
+    """When the first result with a snippet showed (ms from navigation start), or None if none showed within ten
+    seconds (every result listed by its title only)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return float(page.wait_for_function("window.kbFirstSnippet", timeout=10000).json_value())
+    except PlaywrightTimeout:
+        return None
+
+
+def _median_of_measured(values: list[float | None]) -> float | None:
+    """The median of the values measured, or None if none was."""
+    measured = [value for value in values if value is not None]
+    return statistics.median(measured) if measured else None
 
 
 # --- The real site: page weight and Lighthouse ----------------------------------------------------------------

@@ -63,11 +63,17 @@ def serve_folder() -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def site_url(tmp_path_factory, serve_folder) -> str:
-    """The real site, built from the repository's data, served locally."""
+def site_folder(tmp_path_factory) -> Path:
+    """The real site, built from the repository's data."""
     site = tmp_path_factory.mktemp("browser-site") / "site"
     build_site(REPO, site)
-    return serve_folder(site)
+    return site
+
+
+@pytest.fixture(scope="session")
+def site_url(site_folder: Path, serve_folder) -> str:
+    """The real site, served locally."""
+    return serve_folder(site_folder)
 
 
 # Keeps in window.answeredQuery the query of the search worker's last answer that holds the results' texts (the worker
