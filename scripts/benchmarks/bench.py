@@ -242,12 +242,10 @@ def measure_size(n: int, repeats: int, work: Path, *, baselines: bool = True, pl
             searched = measure_search_latency(site.resolve(), query=SEARCH_QUERY)
             row["search_ms"], row["search_kb"] = searched["first_result_ms"], searched["kb"]
             row["search_last_key_ms"], row["search_answer_ms"] = searched["last_key_ms"], searched["answer_ms"]
-            row["search_snippet_ms"] = snippet = searched["snippet_ms"]
+            row["search_snippet_ms"] = searched["snippet_ms"]
             row["search_worst_ms"] = measure_search_latency(site.resolve(), query="lorem")["first_result_ms"]
-            snippet_shown = f"; its snippet at {snippet:.0f} ms" if snippet is not None else "; no snippet shown"
-            log(f"  N={n}: first search result {row['search_ms']:.0f} ms after navigation (the last key typed at "
-                f"{row['search_last_key_ms']:.0f} ms{snippet_shown}), {row['search_kb']:.0f} KB fetched; "
-                f"'lorem' {row['search_worst_ms']:.0f} ms")
+            log(f"  N={n}: first search result {row['search_ms']:.0f} ms after navigation{_typing(row)}, "
+                f"{row['search_kb']:.0f} KB fetched; 'lorem' {row['search_worst_ms']:.0f} ms")
         except Exception as exc:  # a missing browser must not cost the rest of the run
             log(f"  N={n}: the browser measurement failed: {str(exc).splitlines()[0]}")
     row["validate_file_s"] = measure_validate_file(data_root)
@@ -409,7 +407,7 @@ def _serve(folder: Path) -> Iterator[str]:
 
 # A search result's text, as Material shows it below the result's title (not the icon, the tags or its list of
 # the words the result lacks).
-_SNIPPET = ".md-search-result__article > :not(h1, h2, .md-search-result__icon, .md-search-result__terms, .md-tags)"
+SNIPPET = ".md-search-result__article > :not(h1, h2, .md-search-result__icon, .md-search-result__terms, .md-tags)"
 
 
 def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, float | None]:
@@ -450,7 +448,7 @@ def measure_search_latency(site: Path, query: str, runs: int = 7) -> dict[str, f
         if (window.kbAnswered && document.querySelector(SNIPPET)) {
             window.kbFirstSnippet = performance.now(); observer.disconnect() }
     }).observe(document, {childList: true, subtree: true})""".replace("QUERY", json.dumps(query)).replace(
-        "SNIPPET", json.dumps(_SNIPPET))
+        "SNIPPET", json.dumps(SNIPPET))
     measured: list[dict[str, float]] = []
     with _serve(site) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 from urllib.request import urlopen
 
 import pytest
+from benchmarks.bench import SNIPPET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kb.site.search_index import LONGEST_SNIPPET
@@ -326,10 +327,6 @@ def test_search_still_lists_results_when_their_texts_do_not_load(page: Page, sit
         timeout=10_000)
 
 
-# A search result's text, as Material shows it below the result's title.
-SNIPPET = ":not(h1, h2, .md-search-result__icon, .md-search-result__terms, .md-tags)"
-
-
 def test_search_lists_the_results_by_title_while_their_texts_load_then_shows_their_snippets(page: Page,
                                                                                            site_url: str):
     held: list[Route] = []
@@ -341,11 +338,11 @@ def test_search_lists_the_results_by_title_while_their_texts_load_then_shows_the
     first = page.locator(".md-search-result__item").first
     expect(first.locator("h1 mark, h2 mark").first).to_have_text(re.compile("^tisagenlecleucel$", re.IGNORECASE),
                                                                  timeout=10_000)
-    assert held and first.locator(f"article > {SNIPPET}").count() == 0
+    assert held and first.locator(SNIPPET).count() == 0
     holding[0] = False
     for route in held:
         route.continue_()
-    expect(first.locator(f"article > {SNIPPET}").first).to_be_visible(timeout=10_000)
+    expect(first.locator(SNIPPET).first).to_be_visible(timeout=10_000)
 
 
 def test_search_answers_before_the_page_has_read_its_search_settings(page: Page, site_url: str):

@@ -121,7 +121,7 @@ self.postMessage = message => {
   const next = round + 1
   missing.clear()
   afterQueriesSent(() => {
-    const needed = isLatest(held) ? shards : shards.filter(([path]) => path.startsWith("postings/"))
+    const needed = isLatest(held) ? shards : shards.filter(([path]) => isPostings(path))
     Promise.all(needed.map(([path, take]) => load(path, take)))
       .then(() => next, () => LAST_ROUND)           /* a shard did not load: answer with what there is */
       .then(handedOn => afterQueriesSent(() => {
@@ -157,7 +157,12 @@ function isLatest(query) {
 
 /* Whether the search just made found the postings of a term missing. */
 function postingsMissing() {
-  return [...missing.keys()].some(path => path.startsWith("postings/"))
+  return [...missing.keys()].some(isPostings)
+}
+
+/* Whether the shard at `path` holds postings (not texts). */
+function isPostings(path) {
+  return path.startsWith("postings/")
 }
 
 /* The answer with each result's matched words cut down to those its link asks the opened page to mark (?h=):
