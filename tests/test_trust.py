@@ -20,7 +20,7 @@ from kb.data import rules
 from kb.data.markup import MARKDOWN_EXTENSIONS
 from kb.data.validate import check_data
 from kb.model import KnowledgeBase, load_knowledge_base
-from kb.site.checks import unsafe_addresses
+from kb.site.checks import UnsafeLink, check_built_site, unsafe_addresses
 from kb.site.render import PageContext
 
 from tests.conftest import REPO, copy_fixture_data, make_project, run_kb
@@ -119,6 +119,16 @@ def test_a_build_whose_page_holds_an_unsafe_link_fails_naming_the_data_file(proj
     assert re.search(r"data/\w+/[a-z0-9-]+\.yaml: the built page \S+/index\.html links to 'javascript:alert\(1\)'",
                      result.stderr), result.stderr
     assert sorted(p.name for p in (project / ".site-builds").iterdir() if not p.name.startswith(".")) == before
+
+
+@pytest.mark.parametrize("bad_page", [0, 149, 299])  # first, middle and last of 300 pages
+def test_the_built_page_check_finds_the_unsafe_link_on_any_page_of_a_large_site(tmp_path, bad_page):
+    for number in range(300):
+        link = "javascript:x" if number == bad_page else f"../page-{number + 1}/"
+        (tmp_path / f"page-{number:03}").mkdir()
+        (tmp_path / f"page-{number:03}" / "index.html").write_text(f'<a href="{link}">next</a>')
+    with pytest.raises(UnsafeLink, match=rf"page-{bad_page:03}/index\.html links to 'javascript:x'"):
+        check_built_site(tmp_path, tmp_path / "data")
 
 
 # --- Numbers ---------------------------------------------------------------------------------------------------

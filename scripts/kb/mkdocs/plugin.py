@@ -49,7 +49,7 @@ from kb.site.abbreviations import GLOSSARY_PAGE, abbreviation_pattern, mark_abbr
 from kb.site.export import FEED, export_files
 from kb.site.feed import atom_feed
 from kb.site.links import mark_external_links
-from kb.site.plan import PlannedPage, plan_site
+from kb.site.plan import PlannedPage, plan_site, render_pages
 from kb.site.search_index import leave_tab_labels_out, write_search_index
 from kb.site.sharing import page_json_ld, script_json
 
@@ -133,12 +133,12 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         for path, content in exported.items():
             files.append(File.generated(config, path, content=content))
         files.append(File.generated(config, FEED, content=feed_content(build.knowledge_base, config)))
-        for planned in plan_site(build.knowledge_base, exported):
+        planned_pages = plan_site(build.knowledge_base, exported)
+        for planned, content in zip(planned_pages, render_pages(build.knowledge_base, planned_pages), strict=True):
             # Entity pages are reached from their type's index: listing them in the navigation would make every
             # page carry every entity, and the build quadratic.
             inclusion = InclusionLevel.UNDEFINED if planned.in_nav else InclusionLevel.NOT_IN_NAV
-            file = File.generated(config, planned.path, content=planned.render(build.knowledge_base),
-                                  inclusion=inclusion)
+            file = File.generated(config, planned.path, content=content, inclusion=inclusion)
             file.edit_uri = planned.edit_path
             files.append(file)
             if planned.entity is not None:

@@ -14,6 +14,8 @@ import html
 import re
 from pathlib import Path
 
+from kb.two_processes import in_two_processes
+
 # An attribute that holds an address, and its value; a browser also reads an attribute after "/" (<a/href=...>).
 # (The lookahead only makes the scan faster: it skips at once the separators not followed by the first letter of
 # one of these names.)
@@ -41,15 +43,24 @@ def unsafe_addresses(page_html: str) -> list[str]:
     return found
 
 
+# From this many pages on, check_built_site reads them in two processes.
+TWO_PROCESSES_FROM = 200
+
+
 def check_built_site(site: Path, data_root: Path) -> None:
     """Raise UnsafeLink naming the first page (and its data file) that holds a disallowed address."""
-    for page in sorted(site.rglob("*.html")):
-        bad = unsafe_addresses(page.read_text(encoding="utf-8", errors="replace"))
+    pages = sorted(site.rglob("*.html"))
+    for page, bad in zip(pages, in_two_processes(_unsafe_addresses_of_each, pages, from_items=TWO_PROCESSES_FROM),
+                         strict=True):
         if bad:
             relative = page.relative_to(site)
             raise UnsafeLink(f"{_data_file_of(relative, data_root)}: the built page {relative} links to "
                              f"{bad[0][:80]!r}, whose scheme is not allowed (only https:// and http:// "
                              "addresses and links within the site)")
+
+
+def _unsafe_addresses_of_each(pages: list[Path]) -> list[list[str]]:
+    return [unsafe_addresses(page.read_text(encoding="utf-8", errors="replace")) for page in pages]
 
 
 def _data_file_of(page: Path, data_root: Path) -> str:

@@ -12,6 +12,7 @@ import hashlib
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from kb.data.schemas import EntityType
@@ -29,6 +30,7 @@ from kb.site.compare import (
 from kb.site.export import data_version, export_files
 from kb.site.facets import filters_for
 from kb.site.render import render_page
+from kb.two_processes import in_two_processes
 
 # Pages built from all the data: page path -> template. The bibliography is one of them, cut into pages.
 COLLECTION_PAGES = {
@@ -190,5 +192,18 @@ def _own_context(path: str, knowledge_base: KnowledgeBase, exported: dict[str, b
 
 def render_site(knowledge_base: KnowledgeBase) -> dict[str, str]:
     """Every generated page's Markdown, keyed by its path in the docs tree (for ``kb render`` and tests)."""
-    exported = export_files(knowledge_base)
-    return {page.path: page.render(knowledge_base) for page in plan_site(knowledge_base, exported)}
+    pages = plan_site(knowledge_base, export_files(knowledge_base))
+    return dict(zip([page.path for page in pages], render_pages(knowledge_base, pages), strict=True))
+
+
+# From this many pages on, render_pages renders them in two processes.
+TWO_PROCESSES_FROM = 200
+
+
+def render_pages(knowledge_base: KnowledgeBase, pages: list[PlannedPage]) -> list[str]:
+    """The Markdown of each of ``pages``, in their order."""
+    return in_two_processes(partial(_render_each, knowledge_base), pages, from_items=TWO_PROCESSES_FROM)
+
+
+def _render_each(knowledge_base: KnowledgeBase, pages: list[PlannedPage]) -> list[str]:
+    return [page.render(knowledge_base) for page in pages]
