@@ -19,8 +19,7 @@ Performance page: at N = 1,000 the first takes about a fifth off the build, the 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
+
+from kb.two_processes import forked, handed_over
 
 log = logging.getLogger("mkdocs.plugins.kb")
 # Below this many entity pages, starting a process costs more than it saves.
@@ -62,8 +63,8 @@ class PageWorker:
 
     def __init__(self, files_to_convert: list[File], config: MkDocsConfig, files: Files):
         self.src_uris = {file.src_uri for file in files_to_convert}
-        self._executor = _forked(files_to_convert, config, files)
-        self._future: Future[dict[str, ConvertedPage]] | None = self._executor.submit(_convert_remembered)
+        self._executor = forked(files_to_convert, config, files)
+        self._future: Future[dict[str, ConvertedPage]] | None = self._executor.submit(_convert_handed_over)
         self._results: dict[str, ConvertedPage] | None = None
 
     def results(self) -> dict[str, ConvertedPage]:
@@ -94,8 +95,8 @@ class SectionWorker:
 
     def __init__(self, pages: list[Page], search_config: dict[str, Any], pages_per_run: int = 25):
         self._run_of = {page.file.src_uri: number // pages_per_run for number, page in enumerate(pages)}
-        self._executor = _forked(pages, search_config)
-        self._runs = [self._executor.submit(_sections_of_remembered, start, start + pages_per_run)
+        self._executor = forked(pages, search_config)
+        self._runs = [self._executor.submit(_sections_of_handed_over, start, start + pages_per_run)
                       for start in range(0, len(pages), pages_per_run)]
         self._failed = False
         self._handed_back = 0
@@ -143,26 +144,9 @@ class SearchIndexWithSections(SearchIndex):  # type: ignore[misc]
             self.entries.extend(sections)
 
 
-# What a worker process was handed when it was forked (set in the worker process only): for a PageWorker, the
-# files it converts, the configuration and all files; for a SectionWorker, its pages and the search settings.
-_REMEMBERED: tuple[Any, ...] = ()
-
-
-def _forked(*handed_over: Any) -> ProcessPoolExecutor:
-    """One process forked from this one, which starts with the build's objects as they are now: they are handed
-    over as the initializer's arguments, which a fork does not copy or pickle."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_remember, initargs=handed_over)
-
-
-def _remember(*handed_over: Any) -> None:
-    global _REMEMBERED
-    _REMEMBERED = handed_over
-
-
-def _sections_of_remembered(start: int, end: int) -> dict[str, list[dict[str, Any]]]:
+def _sections_of_handed_over(start: int, end: int) -> dict[str, list[dict[str, Any]]]:
     """The search sections of the worker's pages from ``start`` to ``end``, by src_uri, cut by Material's code."""
-    pages, search_config = _REMEMBERED
+    pages, search_config = handed_over()
     sections = {}
     for page in pages[start:end]:
         index = SearchIndex(**search_config)
@@ -171,10 +155,9 @@ def _sections_of_remembered(start: int, end: int) -> dict[str, list[dict[str, An
     return sections
 
 
-def _convert_remembered() -> dict[str, ConvertedPage]:
+def _convert_handed_over() -> dict[str, ConvertedPage]:
     """Convert every page handed to this worker, as MkDocs would, collecting what each one logs."""
-    assert _REMEMBERED, "runs in a worker started by PageWorker"
-    files_to_convert, config, files = _REMEMBERED
+    files_to_convert, config, files = handed_over()
     collector = _collect_logs_only()
     converted = {}
     for file in files_to_convert:
