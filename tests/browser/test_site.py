@@ -475,6 +475,46 @@ def test_colour_toggle_switches_to_dark_and_back(page: Page, site_url: str):
     expect(body).to_have_attribute("data-md-color-scheme", "default")
 
 
+@pytest.mark.parametrize(("system", "scheme"), [("light", "default"), ("dark", "slate")])
+def test_a_first_visit_follows_the_systems_colour_scheme(page: Page, site_url: str, system: str, scheme: str):
+    page.emulate_media(color_scheme=system)
+    page.goto(site_url)
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", scheme)
+    expect(page.locator(".md-header__option label:visible")).to_have_count(1)
+
+
+def test_the_colour_chosen_stays_on_the_next_pages(page: Page, site_url: str):
+    page.emulate_media(color_scheme="light")
+    page.goto(site_url)
+    page.locator('label[for="__palette_1"]').click()
+    page.goto(site_url + "products/tisagenlecleucel/")  # a new page load
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
+    page.locator(".md-tabs__link", has_text="Challenges").click()  # instant navigation
+    expect(page).to_have_url(site_url + "challenges/")
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
+    expect(page.locator('label[for="__palette_0"]')).to_be_visible()
+
+
+def test_the_colour_toggle_works_from_the_keyboard(page: Page, site_url: str):
+    page.emulate_media(color_scheme="light")
+    page.goto(site_url)
+    page.locator("#__palette_0").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
+    page.keyboard.press("Enter")
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
+
+
+def test_the_browsers_own_colours_follow_the_scheme(page: Page, site_url: str):
+    page.emulate_media(color_scheme="light")
+    page.goto(site_url)
+    color_scheme = page.locator("meta[name='color-scheme']")
+    expect(color_scheme).to_have_attribute("content", "light")
+    expect(page.locator("meta[name='theme-color']")).to_have_attribute("content", re.compile(r"#[0-9a-f]{6}"))
+    page.locator('label[for="__palette_1"]').click()
+    expect(color_scheme).to_have_attribute("content", "dark")
+
+
 def _column_values(page: Page, column: int) -> list[str]:
     return page.locator(".kb-sortable table tbody tr").evaluate_all(
         f"rows => rows.map(r => r.cells[{column}].textContent.trim())")
