@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 FILTERED_LISTS = {"trials index": "trials/", "products index": "products/", "trial comparison": "compare/trials/car-t/",
                   "product comparison": "compare/products/"}
@@ -121,6 +121,22 @@ def test_every_filtered_list_narrows_on_its_first_choice(page: Page, site_url: s
         f"rows => rows.map(r => [!r.hidden, (r.getAttribute('data-kb-{facet}') || '').split(' ')])")
     assert all((value in values) == shown for shown, values in rows)
     expect(page).to_have_url(re.compile(rf"\?{facet}={value}$"))
+
+
+@pytest.mark.parametrize("path", FILTERED_LISTS.values(), ids=FILTERED_LISTS.keys())
+def test_the_list_does_not_move_when_the_filters_script_comes_in(page: Page, site_url: str, path: str):
+    held: list[Route] = []
+    page.route("**/filters.js", lambda route: held.append(route))  # answered once the page is drawn without it
+    page.goto(site_url + path, wait_until="commit")
+    page.wait_for_function("document.documentElement.classList.contains('js')")  # Material's script has run
+    while not held:
+        page.wait_for_timeout(20)
+    form = page.locator("form.kb-filters")
+    expect(form).to_be_visible()
+    before = form.bounding_box()  # where the list starts: just below the form
+    held[0].continue_()
+    _settled(form)
+    assert form.bounding_box() == before
 
 
 def test_without_javascript_the_page_is_the_whole_list_and_shows_no_form(browser: Browser, site_url: str):
