@@ -129,8 +129,11 @@ def test_the_list_does_not_move_when_the_filters_script_comes_in(page: Page, sit
     page.route("**/filters.js", lambda route: held.append(route))  # answered once the page is drawn without it
     page.goto(site_url + path, wait_until="commit")
     page.wait_for_function("document.documentElement.classList.contains('js')")  # Material's script has run
-    while not held:
+    for _ in range(250):  # the page asks for the script as it is read: within 5 s
+        if held:
+            break
         page.wait_for_timeout(20)
+    assert held, "the page never asked for filters.js"
     form = page.locator("form.kb-filters")
     expect(form).to_be_visible()
     before = form.bounding_box()  # where the list starts: just below the form
