@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, Route
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -98,6 +98,16 @@ def context(context: BrowserContext) -> BrowserContext:
     """pytest-playwright's context, its pages remembering the query the search worker last answered."""
     context.add_init_script(REMEMBER_THE_ANSWERED_QUERY)
     return context
+
+
+def held_request(page: Page, held: list[Route], what: str) -> Route:
+    """The first request a route put in ``held``, waited for at most 5 s (a page asks for its scripts as it is
+    read); failing, naming ``what``, if it never came (an unbounded wait would hang the test command)."""
+    for _ in range(250):
+        if held:
+            return held[0]
+        page.wait_for_timeout(20)
+    raise AssertionError(f"the page never asked for {what}")
 
 
 def empty_search_box(page: Page) -> None:

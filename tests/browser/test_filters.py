@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
+from tests.browser.conftest import held_request
+
 FILTERED_LISTS = {"trials index": "trials/", "products index": "products/", "trial comparison": "compare/trials/car-t/",
                   "product comparison": "compare/products/"}
 
@@ -129,15 +131,11 @@ def test_the_list_does_not_move_when_the_filters_script_comes_in(page: Page, sit
     page.route("**/filters.js", lambda route: held.append(route))  # answered once the page is drawn without it
     page.goto(site_url + path, wait_until="commit")
     page.wait_for_function("document.documentElement.classList.contains('js')")  # Material's script has run
-    for _ in range(250):  # the page asks for the script as it is read: within 5 s
-        if held:
-            break
-        page.wait_for_timeout(20)
-    assert held, "the page never asked for filters.js"
+    script = held_request(page, held, "filters.js")
     form = page.locator("form.kb-filters")
     expect(form).to_be_visible()
     before = form.bounding_box()  # where the list starts: just below the form
-    held[0].continue_()
+    script.continue_()
     _settled(form)
     assert form.bounding_box() == before
 

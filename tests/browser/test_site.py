@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from kb.site.search_index import LONGEST_SNIPPET
 from playwright.sync_api import Locator, Page, Route, Worker, expect
 
-from tests.browser.conftest import search_for
+from tests.browser.conftest import held_request, search_for
 
 PAGE_TYPES = {
     "home": "",
@@ -513,6 +513,24 @@ def test_the_browsers_own_colours_follow_the_scheme(page: Page, site_url: str):
     expect(page.locator("meta[name='theme-color']")).to_have_attribute("content", re.compile(r"#[0-9a-f]{6}"))
     page.locator('label[for="__palette_1"]').click()
     expect(color_scheme).to_have_attribute("content", "dark")
+
+
+_HEADER_PARTS = ".md-header__title, .md-header__option, .md-header__button[for=__search], .md-search"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_header_does_not_move_when_materials_script_comes_in(page: Page, site_url: str, width: int):
+    page.set_viewport_size({"width": width, "height": 844})
+    held: list[Route] = []
+    page.route(re.compile(r"/bundle\.[0-9a-f]+\.min\.js$"), lambda route: held.append(route))
+    page.goto(site_url + "products/tisagenlecleucel/", wait_until="commit")
+    expect(page.locator(".md-header__option label:visible")).to_have_count(1)  # drawn up to Material's script
+    script = held_request(page, held, "Material's script")
+    parts = page.locator(_HEADER_PARTS)
+    before = [part.bounding_box() for part in parts.all()]
+    script.continue_()
+    page.wait_for_function("document.documentElement.classList.contains('js')")  # Material's script has run
+    assert [part.bounding_box() for part in parts.all()] == before
 
 
 def _column_values(page: Page, column: int) -> list[str]:
