@@ -282,6 +282,42 @@ summary: The pivotal"""))
     assert cells["follow_up"].text == "median 13.1 months"
 
 
+def _eliana_with(data_root: Path, crs_figures: list[tuple[int, int, str]]) -> dict:
+    """The ELIANA row of the trial comparison, its result CR/CRi 81% of 75 infused patients (from the paper) and
+    its CRS figures given as (value, n, population), each from the same paper."""
+    figures = [{"measure": "CRS grade 3 or higher", "metric": "crs-grade-3-plus", "category": "toxicity",
+                "value": value, "unit": "%", "population": population, "n": n, "grading_scale": "Penn",
+                "as_of": "2018", "evidence_level": "single-arm-trial", "sources": ["maude-2018-nejm"]}
+               for value, n, population in crs_figures]
+    figures.append({"measure": "Overall remission", "metric": "overall-remission", "category": "efficacy",
+                    "value": 81, "unit": "%", "population": "Infused patients", "n": 75, "as_of": "2018",
+                    "evidence_level": "single-arm-trial", "sources": ["maude-2018-nejm"]})
+    path = data_root / "trials" / "eliana.yaml"
+    data = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({**data, "figures": figures}, sort_keys=False))
+    return _row(compare_trials(load_knowledge_base(data_root)), "eliana")
+
+
+def test_a_toxicity_about_the_results_patients_is_shown_before_one_about_other_patients(data_root):
+    cells = _eliana_with(data_root, [(31, 45, "Patients of the phase 1 part"), (46, 75, "Infused patients")])
+    assert cells["toxicity"].text == "CRS grade ≥3: 46% (n = 75; Penn)"
+    assert cells["toxicity"].note == ""
+
+
+def test_a_toxicity_about_other_patients_than_the_result_says_whom_it_counts(data_root):
+    cells = _eliana_with(data_root, [(31, 45, "Patients of the phase 1 part")])
+    assert cells["toxicity"].text == "CRS grade ≥3: 31% (n = 45; Penn)"
+    assert cells["toxicity"].note == "Other patients than the result's: patients of the phase 1 part"
+
+
+def test_a_products_toxicity_about_other_patients_than_its_response_says_whom_it_counts(data_root):
+    _eliana_with(data_root, [(31, 45, "ELIANA safety population in the label")])
+    crs = _row(compare_products(load_knowledge_base(data_root)), "tisagenlecleucel")["crs_grade_3_plus"]
+    assert crs.text == "31% (n = 45; Penn)"
+    assert crs.note == ("From the pivotal trial's paper, ELIANA. "
+                        "Other patients than the response's: ELIANA safety population in the label")
+
+
 # --- the trial comparison, one page per kind of therapy -----------------------------------------------------
 
 def _trial(data_root: Path, trial_id: str, fields: str) -> None:

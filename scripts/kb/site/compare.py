@@ -3,7 +3,8 @@
 Each cell keeps the source ids behind it, so the rendered tables cite every figure and the CSV downloads
 carry the same rows. Columns have a key and a title: templates and charts address a cell by its column's
 key, never by its position. Figures are picked by their standard ``metric`` key, never by wording, and every
-row's figure by the same rule (:func:`best_figure`): the one closest to the trial's own paper.
+row's figure by the same rule (:func:`best_figure`): the one closest to the trial's own paper, and a
+toxicity about the same patients as the row's response where there is one (else its cell says whom it counts).
 
 The product comparison is about leukemia: it lists the products with a leukemia indication and shows, for
 each, its leukemia approvals and the figures about its leukemias only. Products for lymphoma or myeloma
@@ -118,12 +119,26 @@ def _secondary_source(kinds: list[str]) -> str:
 
 
 def best_figure(kb: KnowledgeBase, figures: list[dict[str, Any]], metrics: tuple[str, ...],
-                own_trials: Collection[str] = ()) -> dict[str, Any] | None:
-    """The figure a comparison shows for ``metrics``: the closest to the paper of one of ``own_trials``, then
-    the metric listed first, then the first in the data. Every row's cell is picked by this same rule."""
-    candidates = [(provenance(kb, f, own_trials)[0], metrics.index(f["metric"]), order, f)
+                own_trials: Collection[str] = (), beside: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The figure a comparison shows for ``metrics``: the closest to the paper of one of ``own_trials``; then,
+    beside another figure of the row (``beside``, its response), one about the same population, then one from
+    the same source; then the metric listed first, then the first in the data. Every row's cell is picked by
+    this same rule."""
+    candidates = [(provenance(kb, f, own_trials)[0], not same_population(f, beside), not same_source(f, beside),
+                   metrics.index(f["metric"]), order, f)
                   for order, f in enumerate(figures) if f.get("metric") in metrics]
-    return min(candidates, key=lambda candidate: candidate[:3])[3] if candidates else None
+    return min(candidates, key=lambda candidate: candidate[:5])[5] if candidates else None
+
+
+def same_population(figure: dict[str, Any], other: dict[str, Any] | None) -> bool:
+    """Whether two figures count the same patients: the same trial and n (True without ``other``). A population
+    is free text (one figure's says "39 of 55", another's not), so its trial and size stand for it."""
+    return other is None or (figure.get("trial"), figure.get("n")) == (other.get("trial"), other.get("n"))
+
+
+def same_source(figure: dict[str, Any], other: dict[str, Any] | None) -> bool:
+    """Whether two figures share a source (True without ``other``)."""
+    return other is None or bool(set(figure["sources"]) & set(other["sources"]))
 
 
 def _first(figures: list[dict[str, Any]], *metrics: str) -> dict[str, Any] | None:
@@ -141,16 +156,30 @@ def _figure_cell(figure: dict[str, Any] | None, with_scale: bool = False) -> Cel
 
 
 def _compared_figure(kb: KnowledgeBase, figure: dict[str, Any] | None, own_trials: Collection[str], *,
-                     label: bool = False, with_scale: bool = False, of_trial: bool = False) -> Cell:
-    """A picked figure's cell: its value (after its metric's short label, if ``label``) and where it comes from."""
+                     label: bool = False, with_scale: bool = False, of_trial: bool = False,
+                     beside: dict[str, Any] | None = None) -> Cell:
+    """A picked figure's cell: its value (after its metric's short label, if ``label``), where it comes from and,
+    if it counts other patients than the row's response (``beside``), whom it counts."""
     if figure is None:
         return Cell("—")
     text, metric = describe_figure(figure, with_scale), ""
     if label:
         metric = kb.metric_titles.get(figure["metric"], figure["metric"])
         text = f"{metric}: {text}"
-    return Cell(text, tuple(figure["sources"]), float(figure["value"]),
-                provenance(kb, figure, own_trials, of_trial=of_trial)[1], metric)
+    note = provenance(kb, figure, own_trials, of_trial=of_trial)[1] + _other_patients([figure], beside, "response")
+    return Cell(text, tuple(figure["sources"]), float(figure["value"]), note, metric)
+
+
+def _other_patients(figures: list[dict[str, Any]], beside: dict[str, Any] | None, what: str) -> str:
+    """". Other patients than the response's: adults treated in phase 1", for the first of ``figures`` that
+    counts other patients than ``beside`` (the row's ``what``); "" if all count the same."""
+    other = next((f for f in figures if beside is not None and not same_population(f, beside)), None)
+    if other is None:
+        return ""
+    population = other["population"]
+    if not population[:2].isupper():  # "Adults treated ..." reads "adults treated ..."; "ELIANA ..." stays
+        population = population[0].lower() + population[1:]
+    return f". Other patients than the {what}'s: {population}"
 
 
 # --- products -----------------------------------------------------------------------------------------------
@@ -246,6 +275,7 @@ def compare_products(kb: KnowledgeBase) -> Comparison:
 def _product_cells(kb: KnowledgeBase, product: Entity) -> dict[str, Cell]:
     d = product.data
     figures, pivotal = leukemia_figures(kb, product), d.get("pivotal_trials", [])
+    response = best_figure(kb, figures, RESPONSE_METRICS, pivotal)
     construct = d.get("construct", {})
     return {
         "product": Cell(product.name + (f" ({d['brand']})" if "brand" in d else ""), (), product.name.lower()),
@@ -259,13 +289,18 @@ def _product_cells(kb: KnowledgeBase, product: Entity) -> dict[str, Cell]:
         "first_eu_step": _first_approval(product, _EU),
         "other_approvals": _other_approvals(product),
         "pivotal_trials": Cell(", ".join(kb.entities[t].name for t in pivotal) or "—"),
-        "response": _compared_figure(kb, best_figure(kb, figures, RESPONSE_METRICS, pivotal), pivotal, label=True),
-        "crs_grade_3_plus": _compared_figure(kb, best_figure(kb, figures, ("crs-grade-3-plus",), pivotal), pivotal,
-                                             with_scale=True),
-        "icans_grade_3_plus": _compared_figure(kb, best_figure(kb, figures, ("icans-grade-3-plus",), pivotal),
-                                               pivotal, with_scale=True),
+        "response": _compared_figure(kb, response, pivotal, label=True),
+        "crs_grade_3_plus": _toxicity_beside(kb, figures, "crs-grade-3-plus", pivotal, response),
+        "icans_grade_3_plus": _toxicity_beside(kb, figures, "icans-grade-3-plus", pivotal, response),
         "list_price": _figure_cell(_first(figures_about_product(kb, product), "list-price")),
     }
+
+
+def _toxicity_beside(kb: KnowledgeBase, figures: list[dict[str, Any]], metric: str, pivotal: list[str],
+                     response: dict[str, Any] | None) -> Cell:
+    """A product's severe-toxicity cell: the figure picked beside its response, with the grading scale."""
+    picked = best_figure(kb, figures, (metric,), pivotal, beside=response)
+    return _compared_figure(kb, picked, pivotal, with_scale=True, beside=response)
 
 
 # --- trials -------------------------------------------------------------------------------------------------
@@ -333,7 +368,7 @@ def _trial_cells(kb: KnowledgeBase, trial: Entity) -> dict[str, Cell]:
         "n": _patients(d.get("enrollment", {})),
         "studied": Cell(", ".join(entity.name for entity in studied) or "—"),
         "outcome": _compared_figure(kb, outcome, (trial.id,), label=True, of_trial=True),
-        "toxicity": _toxicity(kb, figures, trial.id),
+        "toxicity": _toxicity(kb, figures, trial.id, outcome),
         "follow_up": Cell(_follow_up(outcome, figures)),
     }
 
@@ -346,15 +381,18 @@ def _patients(enrollment: dict[str, Any]) -> Cell:
     return Cell(text or "—", tuple(enrollment.get("sources", [])) if text else (), treated or enrolled)
 
 
-def _toxicity(kb: KnowledgeBase, figures: list[dict[str, Any]], trial_id: str) -> Cell:
-    """The first two severe toxicities the trial reports, each named, with n and grading scale."""
+def _toxicity(kb: KnowledgeBase, figures: list[dict[str, Any]], trial_id: str, outcome: dict[str, Any] | None
+              ) -> Cell:
+    """The first two severe toxicities the trial reports, each named, with n and grading scale, picked beside
+    the trial's main result (``outcome``), and whom they count if that is other patients than the result's."""
     picked = [figure for metric in TOXICITY_METRICS
-              if (figure := best_figure(kb, figures, (metric,), (trial_id,))) is not None][:2]
+              if (figure := best_figure(kb, figures, (metric,), (trial_id,), outcome)) is not None][:2]
     if not picked:
         return Cell("—")
     text = "; ".join(f"{kb.metric_titles.get(f['metric'], f['metric'])}: {describe_figure(f, with_scale=True)}"
                      for f in picked)
-    return Cell(text, tuple(dict.fromkeys(s for f in picked for s in f["sources"])), float(picked[0]["value"]))
+    return Cell(text, tuple(dict.fromkeys(s for f in picked for s in f["sources"])), float(picked[0]["value"]),
+                _other_patients(picked, outcome, "result").removeprefix(". "))
 
 
 def _follow_up(outcome: dict[str, Any] | None, figures: list[dict[str, Any]]) -> str:
