@@ -305,7 +305,7 @@ def test_a_toxicity_about_the_results_patients_is_shown_before_one_about_other_p
 
 
 def test_a_toxicity_about_other_patients_than_the_result_says_whom_it_counts(data_root):
-    cells = _eliana_with(data_root, [(31, 45, "Patients of the phase 1 part")])
+    cells = _eliana_with(data_root, [(31, 45, "Patients of the phase 1 part (14 of 45)")])  # whom, not the events
     assert cells["toxicity"].text == "CRS grade ≥3: 31% (n = 45; Penn)"
     assert cells["toxicity"].note == "Other patients than the result's: patients of the phase 1 part"
 

@@ -33,6 +33,7 @@ APPROVING_ACTIONS = {"approval", "accelerated approval", "label expansion", "pos
                      "conditional marketing authorisation", "marketing authorisation"}
 _FDA, _EU = ("FDA",), ("EMA CHMP", "European Commission")
 _INNER_BRACKETS = re.compile(r"\s*\(([^()]*)\)")
+_EVENT_COUNT = re.compile(r"\s*\([0-9][0-9,]* of [0-9][0-9,]*\)$")  # "... (10 of 117)" closing a population
 _SECONDARY = {"news": "news", "press-release": "press release", "company": "company page", "web": "web page"}
 
 
@@ -176,7 +177,7 @@ def _other_patients(figures: list[dict[str, Any]], beside: dict[str, Any] | None
     other = next((f for f in figures if beside is not None and not same_population(f, beside)), None)
     if other is None:
         return ""
-    population = other["population"]
+    population = _EVENT_COUNT.sub("", other["population"])  # the events counted are the figure's, not whom
     if not population[:2].isupper():  # "Adults treated ..." reads "adults treated ..."; "ELIANA ..." stays
         population = population[0].lower() + population[1:]
     return f". Other patients than the {what}'s: {population}"
