@@ -1,4 +1,5 @@
-"""The finished HTML of an entity page goes to Python-Markdown unparsed, and the page comes out the same."""
+"""The finished HTML of a page made from the templates goes to Python-Markdown unparsed, and the page comes out the
+same."""
 
 from __future__ import annotations
 
@@ -36,22 +37,32 @@ def convert(text: str, *, stashed: bool) -> tuple[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def real_entity_pages() -> list[tuple[str, str]]:
+def real_generated_pages() -> dict[str, str]:
+    """Every page the templates make from the real data (entity pages, indexes, comparisons, reference pages):
+    docs path -> its Markdown, without the front matter."""
     knowledge_base = load_knowledge_base(REPO / "data")
-    return [(page.path, page.render(knowledge_base).split("\n---\n", 1)[1])
-            for page in plan_site(knowledge_base, export_files(knowledge_base)) if page.entity is not None]
+    return {page.path: page.render(knowledge_base).split("\n---\n", 1)[1]
+            for page in plan_site(knowledge_base, export_files(knowledge_base))}
 
 
-def test_every_entity_page_of_the_real_data_converts_to_the_same_html_with_its_finished_html_stashed(
-        real_entity_pages):
-    assert len(real_entity_pages) > 150
-    differing = [path for path, text in real_entity_pages
+def test_every_generated_page_of_the_real_data_converts_to_the_same_html_with_its_finished_html_stashed(
+        real_generated_pages):
+    assert len(real_generated_pages) > 180
+    differing = [path for path, text in real_generated_pages.items()
                  if convert(text, stashed=True)[0] != convert(text, stashed=False)[0]]
     assert differing == []
 
 
-def test_the_finished_html_of_a_real_page_is_stashed(real_entity_pages):
-    text = dict(real_entity_pages)["products/tisagenlecleucel.md"]
+def test_the_bibliography_table_is_finished_html_and_stashed_whole(real_generated_pages):
+    text = real_generated_pages["reference/sources.md"]
+    first_source = text.split('<span id="', 1)[1].split('"', 1)[0]
+    html, hidden_ids = convert(text, stashed=True)
+    assert first_source in hidden_ids  # MkDocs' anchor check is handed the ids of the sources
+    assert html.count("<table>") == 1 and "<td>" in html
+
+
+def test_the_finished_html_of_a_real_page_is_stashed(real_generated_pages):
+    text = real_generated_pages["products/tisagenlecleucel.md"]
     figure_anchor = text.split('<tr id="', 1)[1].split('"', 1)[0]  # the first figure's row, in its table
     _, hidden_ids = convert(text, stashed=True)
     assert figure_anchor in hidden_ids

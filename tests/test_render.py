@@ -88,17 +88,17 @@ def test_bibliography_lists_the_pages_citing_each_source_or_says_none_does(kb):
 
     kb.sources["uncited"] = Source("uncited", {"kind": "web", "citation": "A source no page cites.",
                                             "url": "https://example.org"})
-    rows = {re.search(r'<span id="([^"]+)">', line).group(1): line.rsplit(" | ", 1)[1]
-            for line in render_site(kb)["reference/sources.md"].splitlines() if line.startswith("| <span")}
-    assert rows["label-page"] == ("[B-cell acute lymphoblastic leukemia](../diseases/b-all.md), "
-                                  "[tisagenlecleucel](../products/tisagenlecleucel.md) |")
-    assert rows["uncited"] == "Not cited by any page yet. |"
+    rows = dict(re.findall(r'<td><span id="([^"]+)"></span>.*</td>\n<td>(.*)</td>',
+                           render_site(kb)["reference/sources.md"]))
+    assert rows["label-page"] == ('<a href="../../diseases/b-all/">B-cell acute lymphoblastic leukemia</a>, '
+                                  '<a href="../../products/tisagenlecleucel/">tisagenlecleucel</a>')
+    assert rows["uncited"] == "Not cited by any page yet."
 
 
-def test_bibliography_escapes_a_citing_page_name_for_markdown(kb):
-    kb.entities["eliana"].name = "ELIANA [*draft*]"
+def test_bibliography_escapes_a_citing_page_name_for_html(kb):
+    kb.entities["eliana"].name = "ELIANA <i>[*draft*]</i> & co"
     page = render_site(kb)["reference/sources.md"]
-    assert r"[ELIANA \[\*draft\*\]](../trials/eliana.md)" in page
+    assert '<a href="../../trials/eliana/">ELIANA &lt;i&gt;[*draft*]&lt;/i&gt; &amp; co</a>' in page
 
 
 def test_index_page_links_every_entity_of_its_type(pages):

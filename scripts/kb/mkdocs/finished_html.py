@@ -1,12 +1,12 @@
-"""A Python-Markdown extension that hands the finished HTML of an entity page to Python-Markdown without parsing it.
+"""A Python-Markdown extension that hands the finished HTML of a generated page to Python-Markdown without parsing it.
 
-The templates write an entity page's tables, figures, cards, charts, reference list and citation marks into its
-Markdown as finished HTML. Python-Markdown copies such HTML into the page unchanged, but only after Python's
-``html.parser`` has read every tag of it twice (MkDocs looks for anchor ids, Python-Markdown for where each HTML
-block ends), and its inline patterns have gone over each citation mark once more. This extension's preprocessor
-runs before both parsers and puts each such block and mark into Python-Markdown's stash of raw HTML, where
-Python-Markdown's own parser would have put it: the page's HTML is the same, and converting it costs about 40 %
-less (the build's gain is on the Performance page).
+The templates write an entity page's tables, figures, cards, charts, reference list and citation marks, and the
+bibliography's table, into the page's Markdown as finished HTML. Python-Markdown copies such HTML into the page
+unchanged, but only after Python's ``html.parser`` has read every tag of it twice (MkDocs looks for anchor ids,
+Python-Markdown for where each HTML block ends), and its inline patterns have gone over each citation mark once
+more. This extension's preprocessor runs before both parsers and puts each such block and mark into
+Python-Markdown's stash of raw HTML, where Python-Markdown's own parser would have put it: the page's HTML is the
+same, and converting it costs about 40 % less (the build's gain is on the Performance page).
 
 - A block is a paragraph of its own (blank lines around it, none inside) made of block-level elements, each
   opening at the start of a line and closed at the end of one.
@@ -15,9 +15,9 @@ less (the build's gain is on the Performance page).
 - The ids inside them, which MkDocs' anchor check no longer sees, are kept in :attr:`FinishedHtml.anchor_ids`
   for the plugin to hand to MkDocs.
 
-It acts only while :attr:`FinishedHtml.active` is set: the plugin sets it for the entity pages, whose HTML comes
-from the templates and whose data text is escaped (in a hand-written page, the same text could be an example
-inside a code block, which must stay text).
+It acts only while :attr:`FinishedHtml.active` is set: the plugin sets it for the pages made from the templates
+(entity pages, indexes, comparisons, reference pages), whose HTML comes from the templates and whose data text is
+escaped (in a hand-written page, the same text could be an example inside a code block, which must stay text).
 """
 
 from __future__ import annotations

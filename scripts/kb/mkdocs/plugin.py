@@ -7,9 +7,9 @@ Its events are the build's steps, in the order MkDocs runs them:
 2. ``on_files``: the open data, the Atom feed of changes and every planned page (see :mod:`kb.site.plan`)
    become generated files;
 3. ``on_nav``: with enough entity pages, a second process starts converting half of them;
-4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review, and their
-   finished HTML goes to Python-Markdown unparsed; abbreviations and links to other sites are marked; the pages
-   the second process converted take its HTML;
+4. ``on_page_markdown`` / ``on_page_content``: entity pages take their sitemap date from their review; the
+   finished HTML of the pages made from the templates goes to Python-Markdown unparsed; abbreviations and links
+   to other sites are marked; the pages the second process converted take its HTML;
 5. ``on_env``: the style sheets every page's head holds inline (``kb_styles``: the theme's palette and
    ``kb.css``, each of which would otherwise hold back the first paint by one more request); with enough entity
    pages, a second process starts cutting them into search sections for Material's search plugin;
@@ -68,6 +68,7 @@ class Build:
     abbreviations: dict[str, str] = field(init=False)  # abbreviation -> the term it stands for
     abbreviation_pattern: re.Pattern[str] | None = field(init=False)
     entity_pages: dict[str, Entity] = field(default_factory=dict)  # docs path -> entity
+    generated_pages: set[str] = field(default_factory=set)  # docs paths of the pages made from templates
     outside_nav: dict[str, PlannedPage] = field(default_factory=dict)  # docs path -> a page shown under another
     files: Files | None = None
     worker: PageWorker | None = None
@@ -87,7 +88,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         self.handed_over: KnowledgeBase | None = None  # set by ``kb build``, which has validated the data already
         self.last_good: KnowledgeBase | None = None  # while serving
         self.build: Build | None = None
-        self.finished_html = FinishedHtml()  # set on for the entity pages (on_page_markdown)
+        self.finished_html = FinishedHtml()  # set on for the generated pages (on_page_markdown)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -141,6 +142,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
             file = File.generated(config, planned.path, content=content, inclusion=inclusion)
             file.edit_uri = planned.edit_path
             files.append(file)
+            build.generated_pages.add(planned.path)
             if planned.entity is not None:
                 build.entity_pages[planned.path] = planned.entity
             if planned.shown_under is not None:
@@ -153,6 +155,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         touches, without the events above)."""
         self.build = Build(knowledge_base)
         self.build.entity_pages = {page.path: page.entity for page in planned if page.entity is not None}
+        self.build.generated_pages = {page.path for page in planned}
         self.build.outside_nav = {page.path: page for page in planned if page.shown_under is not None}
         self.build.files = files
 
@@ -185,7 +188,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         entity = build.entity_pages.get(page.file.src_uri)
         if entity is not None:
             page.update_date = entity.data["last_reviewed"]  # the sitemap's date; keeps builds reproducible
-        self.finished_html.active = entity is not None
+        self.finished_html.active = page.file.src_uri in build.generated_pages
         if build.worker is not None and page.file.src_uri in build.worker.src_uris:
             converted = build.worker.results().get(page.file.src_uri)
             if converted is not None:
