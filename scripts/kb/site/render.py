@@ -215,12 +215,6 @@ class PageContext:
                            for label, url in source.links if _SAFE_URL.fullmatch(url))
         return f"{html.escape(source.data['citation'], quote=False)} {shown}".strip()
 
-    def md_source(self, source_id: str) -> str:
-        """A bibliography entry as one line of Markdown: the citation and its links."""
-        source = self.kb.sources[source_id]
-        links = " · ".join(f"[{plain(label)}]({url})" for label, url in source.links if _SAFE_URL.fullmatch(url))
-        return f"{plain(source.data['citation'])} {links}".strip()
-
     # --- labels -----------------------------------------------------------------------------------------
 
     def choice_label(self, type_name: str, field_name: str, value: str) -> str:
