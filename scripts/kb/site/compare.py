@@ -167,12 +167,13 @@ def _compared_figure(kb: KnowledgeBase, figure: dict[str, Any] | None, own_trial
     if label:
         metric = kb.metric_titles.get(figure["metric"], figure["metric"])
         text = f"{metric}: {text}"
-    note = provenance(kb, figure, own_trials, of_trial=of_trial)[1] + _other_patients([figure], beside, "response")
+    whom = _other_patients([figure], beside, "response")
+    note = provenance(kb, figure, own_trials, of_trial=of_trial)[1] + (f". {whom}" if whom else "")
     return Cell(text, tuple(figure["sources"]), float(figure["value"]), note, metric)
 
 
 def _other_patients(figures: list[dict[str, Any]], beside: dict[str, Any] | None, what: str) -> str:
-    """". Other patients than the response's: adults treated in phase 1", for the first of ``figures`` that
+    """"Other patients than the response's: adults treated in phase 1", for the first of ``figures`` that
     counts other patients than ``beside`` (the row's ``what``); "" if all count the same."""
     other = next((f for f in figures if beside is not None and not same_population(f, beside)), None)
     if other is None:
@@ -180,7 +181,7 @@ def _other_patients(figures: list[dict[str, Any]], beside: dict[str, Any] | None
     population = _EVENT_COUNT.sub("", other["population"])  # the events counted are the figure's, not whom
     if not population[:2].isupper():  # "Adults treated ..." reads "adults treated ..."; "ELIANA ..." stays
         population = population[0].lower() + population[1:]
-    return f". Other patients than the {what}'s: {population}"
+    return f"Other patients than the {what}'s: {population}"
 
 
 # --- products -----------------------------------------------------------------------------------------------
@@ -393,7 +394,7 @@ def _toxicity(kb: KnowledgeBase, figures: list[dict[str, Any]], trial_id: str, o
     text = "; ".join(f"{kb.metric_titles.get(f['metric'], f['metric'])}: {describe_figure(f, with_scale=True)}"
                      for f in picked)
     return Cell(text, tuple(dict.fromkeys(s for f in picked for s in f["sources"])), float(picked[0]["value"]),
-                _other_patients(picked, outcome, "result").removeprefix(". "))
+                _other_patients(picked, outcome, "result"))
 
 
 def _follow_up(outcome: dict[str, Any] | None, figures: list[dict[str, Any]]) -> str:
