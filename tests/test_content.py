@@ -217,7 +217,7 @@ def test_product_pages_list_inn_brands_code_names_and_short_names(kb):
 # Issue 15 asks for 90%. The stored copies this team can read hold too few PubMed records and DOIs: most of the
 # remaining figures cite a paper read on its publisher's page whose identifier is not recorded yet (kb validate
 # lists each as a note). The floor only ever rises: raise it when identifiers are added.
-PRIMARY_SHARE_FLOOR = 0.64
+PRIMARY_SHARE_FLOOR = 0.66
 
 
 def test_the_share_of_figures_on_a_primary_source_never_falls(kb):
