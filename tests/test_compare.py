@@ -18,6 +18,7 @@ from kb.site.compare import (
     date_order,
     describe_figure,
     leukemia_approval_events,
+    other_kinds_of_products,
     provenance,
     trials_by_group,
 )
@@ -131,6 +132,33 @@ sources: [label-page]
 last_reviewed: '2026-01-15'
 reviewed_by: Test team
 """
+
+# A product of another kind of cell therapy (a cord blood graft, for transplant) with a leukemia indication.
+TRANSPLANT_THERAPY = (Path(__file__).parent / "fixtures" / "valid" / "therapies" / "car-t.yaml").read_text().replace(
+    "name: CAR-T cell therapy\nkind: car-t", "name: Allogeneic stem cell transplantation\nkind: stem-cell-transplant")
+CORD_BLOOD_PRODUCT = """# yaml-language-server: $schema=../schema/product.schema.json
+name: expanded cord blood
+brand: Cordex
+therapy: allogeneic-sct
+status: approved
+summary: An expanded cord blood graft.
+plain_summary: Blood from an umbilical cord, grown in a laboratory before the transplant.
+indications:
+  - disease: b-all
+    description: Patients with blood cancers planned for cord blood transplantation
+    sources: [label-page]
+approvals:
+  - regulator: FDA
+    action: approval
+    date: '2023-04-17'
+    indication: Blood cancers, cord blood transplantation
+    disease: b-all
+    sources: [label-page]
+sources: [label-page]
+last_reviewed: '2026-01-15'
+reviewed_by: Test team
+"""
+
 
 NEWS = """news-report:
   kind: news
@@ -378,3 +406,21 @@ def test_an_approval_cell_sorts_a_date_known_only_to_its_year_after_the_full_dat
     cells = _row(compare_products(load_knowledge_base(data_root)), "tisagenlecleucel")
     assert cells["other_approvals"].sort_key == date_order("2017-12-01")
     assert date_order("2017-12-01") < date_order("2017")
+
+
+def _with_cord_blood_product(data_root: Path):
+    write(data_root / "therapies" / "allogeneic-sct.yaml", TRANSPLANT_THERAPY)
+    write(data_root / "products" / "expanded-cord-blood.yaml", CORD_BLOOD_PRODUCT)
+    return load_knowledge_base(data_root)
+
+
+def test_a_product_of_another_kind_of_cell_therapy_is_not_compared_with_the_car_t_products(data_root: Path):
+    kb = _with_cord_blood_product(data_root)
+    assert [entity.id for entity, _ in compare_products(kb).rows] == ["tisagenlecleucel"]
+    assert [product.id for product, _ in leukemia_approval_events(kb)] == ["tisagenlecleucel"]
+    assert [product.id for product in other_kinds_of_products(kb)] == ["expanded-cord-blood"]
+
+
+def test_the_product_comparison_page_links_the_products_of_other_kinds_beside_its_table(data_root: Path):
+    page = render_site(_with_cord_blood_product(data_root))["compare/products.md"]
+    assert 'not compared with CAR-T here:\n<a href="../../products/expanded-cord-blood/">' in page

@@ -6,9 +6,11 @@ key, never by its position. Figures are picked by their standard ``metric`` key,
 row's figure by the same rule (:func:`best_figure`): the one closest to the trial's own paper, and a
 toxicity about the same patients as the row's response where there is one (else its cell says whom it counts).
 
-The product comparison is about leukemia: it lists the products with a leukemia indication and shows, for
-each, its leukemia approvals and the figures about its leukemias only. Products for lymphoma or myeloma
-alone are context pages (:func:`context_products`).
+The product comparison is about CAR-T in leukemia: it lists the CAR-T products with a leukemia indication and
+shows, for each, its leukemia approvals and the figures about its leukemias only. CAR-T products for lymphoma or
+myeloma alone are context pages (:func:`context_products`); products of other kinds of cell therapy (a cord
+blood graft, stromal cells for GVHD) have pages of their own and are named beside the table
+(:func:`other_kinds_of_products`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from kb.model import Entity, KnowledgeBase
 from kb.site.figures import format_figure_value, format_number
 
+CAR_T = "car-t"  # the therapy kind (therapy schema) of the products the product comparison compares
 # A response is overall remission (CR/CRi) where the data has it, then overall response (ORR), then CR.
 RESPONSE_METRICS = ("overall-remission", "overall-response", "complete-remission", "mrd-negative-remission")
 # A trial without a response figure is compared on survival (transplant trials, mostly).
@@ -192,9 +195,24 @@ def leukemia_diseases(product: Entity) -> list[str]:
     return list(dict.fromkeys(indication["disease"] for indication in product.data.get("indications", [])))
 
 
+def is_car_t(kb: KnowledgeBase, product: Entity) -> bool:
+    """Whether the product is a CAR-T product (its therapy's kind)."""
+    return kb.entities[product.data["therapy"]].data["kind"] == CAR_T
+
+
+def compared_products(kb: KnowledgeBase) -> list[Entity]:
+    """The CAR-T products with a leukemia indication: the rows of the product comparison."""
+    return [product for product in kb.of_type("product") if is_car_t(kb, product) and leukemia_diseases(product)]
+
+
 def context_products(kb: KnowledgeBase) -> list[Entity]:
-    """Products with no leukemia indication (lymphoma or myeloma only): context pages, not compared."""
-    return [product for product in kb.of_type("product") if not leukemia_diseases(product)]
+    """CAR-T products with no leukemia indication (lymphoma or myeloma only): context pages, not compared."""
+    return [product for product in kb.of_type("product") if is_car_t(kb, product) and not leukemia_diseases(product)]
+
+
+def other_kinds_of_products(kb: KnowledgeBase) -> list[Entity]:
+    """Products of other kinds of cell therapy than CAR-T: not compared with the CAR-T products."""
+    return [product for product in kb.of_type("product") if not is_car_t(kb, product)]
 
 
 def leukemia_figures(kb: KnowledgeBase, product: Entity) -> list[dict[str, Any]]:
@@ -233,8 +251,7 @@ def leukemia_approvals(product: Entity) -> list[dict[str, Any]]:
 
 def leukemia_approval_events(kb: KnowledgeBase) -> list[tuple[Entity, dict[str, Any]]]:
     """Every leukemia approval of the compared products as (product, approval), oldest first."""
-    events = [(product, approval) for product in kb.of_type("product") for approval in leukemia_approvals(product)
-              if leukemia_diseases(product)]
+    events = [(product, approval) for product in compared_products(kb) for approval in leukemia_approvals(product)]
     return sorted(events, key=lambda event: (date_order(event[1]["date"]), event[0].name.lower()))
 
 
@@ -261,16 +278,15 @@ def _other_approvals(product: Entity) -> Cell:
 
 
 def compare_products(kb: KnowledgeBase) -> Comparison:
-    """Products with a leukemia indication, compared on it: their leukemia approvals and figures only."""
+    """CAR-T products with a leukemia indication, compared on it: their leukemia approvals and figures only."""
     comparison = Comparison({
         "product": "Product", "target": "Target", "costimulatory_domain": "Costimulatory domain",
         "indications": "Leukemia indications", "first_fda_approval": "First FDA approval (leukemia)",
         "first_eu_step": "First EU step (leukemia)", "other_approvals": "Other leukemia approvals",
         "pivotal_trials": "Pivotal trial", "response": "Response", "crs_grade_3_plus": "CRS grade ≥3",
         "icans_grade_3_plus": "ICANS grade ≥3", "list_price": "List price at launch"})
-    for product in kb.of_type("product"):
-        if leukemia_diseases(product):
-            comparison.add(product, _product_cells(kb, product))
+    for product in compared_products(kb):
+        comparison.add(product, _product_cells(kb, product))
     return comparison
 
 
@@ -319,7 +335,7 @@ class TrialGroup:
 # The trial comparison, one page per group: a transplant trial and a CAR-T trial measure different things, and
 # one page of every trial outgrew the page-weight target. compare/trials.md lists the groups.
 TRIAL_GROUPS = (
-    TrialGroup("compare/trials/car-t.md", "CAR-T cell trials", ("car-t",)),
+    TrialGroup("compare/trials/car-t.md", "CAR-T cell trials", (CAR_T,)),
     TrialGroup("compare/trials/nk-cells.md", "NK and CAR-NK cell trials", ("nk-cell",)),
     TrialGroup("compare/trials/transplant.md", "Transplant and donor lymphocyte trials",
                ("stem-cell-transplant", "donor-lymphocyte-infusion")),

@@ -25,6 +25,7 @@ from kb.site.compare import (
     compare_trials,
     context_products,
     leukemia_approval_events,
+    other_kinds_of_products,
     trials_by_group,
 )
 from kb.site.export import data_version, export_files
@@ -54,6 +55,7 @@ COMPARISONS: dict[str, tuple[str, Callable[[KnowledgeBase], Comparison], Callabl
     "compare/therapies.md": ("therapies", compare_therapies, lambda kb: {}),
     "compare/products.md": ("products", compare_products,
                             lambda kb: {"context_products": context_products(kb),
+                                        "other_kinds_of_products": other_kinds_of_products(kb),
                                         "approvals": leukemia_approval_events(kb)}),
 }
 # Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
