@@ -423,4 +423,5 @@ def test_a_product_of_another_kind_of_cell_therapy_is_not_compared_with_the_car_
 
 def test_the_product_comparison_page_links_the_products_of_other_kinds_beside_its_table(data_root: Path):
     page = render_site(_with_cord_blood_product(data_root))["compare/products.md"]
-    assert 'not compared with CAR-T here:\n<a href="../../products/expanded-cord-blood/">' in page
+    link = '<a href="../../products/expanded-cord-blood/">expanded cord blood</a> (Cordex).'
+    assert f"not compared with CAR-T here:\n{link}" in page
