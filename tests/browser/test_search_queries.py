@@ -39,6 +39,12 @@ def test_each_query_expects_one_page_or_a_list_of_pages_that_rank_alike():
         assert isinstance(case.get("page", ""), str) and isinstance(case.get("pages", []), list), case
 
 
+def test_each_query_is_listed_once():
+    """A query the reader types has one expectation: two entries for it would each pass on a different page."""
+    queries = [case["query"] for case in QUERIES]
+    assert sorted({query for query in queries if queries.count(query) > 1}) == []
+
+
 def expected(case: dict[str, Any]) -> set[str]:
     """The pages of which the query must find one: its page, or any of its pages."""
     return {case["page"]} if "page" in case else set(case["pages"])
