@@ -1,4 +1,4 @@
-"""Long lists (a type's index, the bibliography) go on over several pages, each reachable from the others."""
+"""Long lists (a type's index, the bibliography, What's new) go on over several pages, each reachable from the others."""
 
 from __future__ import annotations
 
@@ -58,6 +58,29 @@ def test_every_source_is_in_the_bibliography_exactly_once_across_its_pages(data_
     listed = re.findall(r'<span id="([^"]+)"></span>', bibliography)
     assert sorted(listed) == sorted(load_knowledge_base(data_root).sources)
     assert len(listed) > 2  # so the fixture needs more than one page
+
+
+@pytest.fixture
+def one_per_page(data_root, monkeypatch):
+    monkeypatch.setattr(plan, "ENTRIES_PER_PAGE", 1)
+    return render_site(load_knowledge_base(data_root))
+
+
+def whats_new_rows(pages: dict[str, str]) -> list[str]:
+    """The dates of What's new's rows, in the order its pages show them."""
+    text = "".join(page for path, page in pages.items() if path.startswith("reference/whats-new"))
+    return re.findall(r"^\| ([0-9]{4}-[0-9]{2}-[0-9]{2}) \| \[", text, re.MULTILINE)
+
+
+def test_whats_new_lists_every_review_entry_exactly_once_across_its_pages(data_root, one_per_page):
+    rows = whats_new_rows(one_per_page)
+    assert len(rows) == len(load_knowledge_base(data_root).review_events())
+    assert "reference/whats-new_2.md" in one_per_page  # so the fixture needs more than one page
+
+
+def test_whats_new_goes_on_newest_first_across_its_pages(one_per_page):
+    rows = whats_new_rows(one_per_page)
+    assert rows == sorted(rows, reverse=True)
 
 
 def test_every_entity_of_a_type_is_listed_exactly_once_across_its_index_pages(monkeypatch):

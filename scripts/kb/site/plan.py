@@ -30,10 +30,12 @@ from kb.site.compare import (
 )
 from kb.site.export import data_version, export_files
 from kb.site.facets import filters_for
+from kb.site.feed import WHATS_NEW
 from kb.site.render import render_page
 from kb.two_processes import in_two_processes
 
-# Pages built from all the data: page path -> template. The bibliography is one of them, cut into pages.
+# Pages built from all the data: page path -> template. The bibliography and What's new are among them, each cut
+# into pages (PAGED_LISTS).
 COLLECTION_PAGES = {
     "compare/therapies.md": "compare/therapies.md.j2",
     "compare/products.md": "compare/products.md.j2",
@@ -42,11 +44,17 @@ COLLECTION_PAGES = {
     GLOSSARY_PAGE: "reference/glossary.md.j2",
     "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
     "reference/tags.md": "reference/tags.md.j2",
-    "reference/whats-new.md": "reference/whats-new.md.j2",
+    WHATS_NEW: "reference/whats-new.md.j2",
     "reference/downloads.md": "reference/downloads.md.j2",
     "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
 }
 BIBLIOGRAPHY = "reference/sources.md"
+# The collection pages whose list goes on over next pages: page path -> (the list's name in the template's
+# context, its items in order).
+PAGED_LISTS: dict[str, tuple[str, Callable[[KnowledgeBase], list[Any]]]] = {
+    BIBLIOGRAPHY: ("source_ids", lambda kb: sorted(kb.sources)),
+    WHATS_NEW: ("events", lambda kb: kb.review_events()),  # newest first: the whole review history
+}
 # The page that lists the trial comparisons (one page per group of trials, kb.site.compare.TRIAL_GROUPS), which
 # follow it in reading order and are shown under it.
 TRIAL_COMPARISONS = "compare/trials.md"
@@ -124,10 +132,11 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
         pages += _type_pages(knowledge_base, entity_type)
     shared = _collection_context(knowledge_base, exported)
     for path, template in COLLECTION_PAGES.items():
-        if path == BIBLIOGRAPHY:
-            pages += [PlannedPage(page_path, [template], {**shared, "source_ids": ids, "pagination": pagination},
+        if path in PAGED_LISTS:
+            name, items = PAGED_LISTS[path]
+            pages += [PlannedPage(page_path, [template], {**shared, name: listed, "pagination": pagination},
                                   in_nav=pagination.number == 1, shown_under=None if pagination.number == 1 else path)
-                      for page_path, ids, pagination in list_pages(path, sorted(knowledge_base.sources))]
+                      for page_path, listed, pagination in list_pages(path, items(knowledge_base))]
         elif path == TRIAL_COMPARISONS:
             pages += _trial_comparison_pages(knowledge_base, template, shared)
         else:
