@@ -1,4 +1,4 @@
-"""Long lists (a type's index, the bibliography, What's new) go on over several pages, each reachable from the others."""
+"""Long lists (a type's index, the bibliography, What's new) go on over pages, each reachable from the others."""
 
 from __future__ import annotations
 

@@ -352,6 +352,19 @@ def test_the_audience_tab_labels_are_left_out_of_every_section(real_site: Path):
                for html in (real_site / "products").rglob("index.html"))
 
 
+@pytest.mark.parametrize(("first_page", "next_page", "intro_word"), [
+    ("reference/sources/", "reference/sources_2/", "endnote"),
+    ("reference/whats-new/", "reference/whats-new_2/", "feed")])
+def test_a_long_lists_introduction_is_searched_on_its_first_page_only(real_site: Path, first_page: str,
+                                                                      next_page: str, intro_word: str):
+    # Repeated on every page of the list, it made a search list each of them for the introduction's words.
+    def indexed(url: str) -> set[str]:
+        return {word for section in read_sections(real_site) if section["location"].split("#")[0] == url
+                for word in words(f"{section['title']} {section['text']}", SEPARATOR)}
+    assert intro_word in indexed(first_page)
+    assert intro_word not in indexed(next_page)
+
+
 def test_the_worker_is_set_up_with_the_settings_material_gives_its_own_and_the_themes_suggestions(real_site: Path):
     prebuilt = json.loads((real_site / "search" / "prebuilt_index.json").read_text(encoding="utf-8"))
     material = json.loads((real_site / "search" / "search_index.json").read_text(encoding="utf-8"))
