@@ -195,9 +195,14 @@ def leukemia_diseases(product: Entity) -> list[str]:
     return list(dict.fromkeys(indication["disease"] for indication in product.data.get("indications", [])))
 
 
+def kind_of_therapy(kb: KnowledgeBase, therapy_id: str) -> str:
+    """The kind of cell therapy a therapy page is about (its ``kind``: car-t, nk-cell, stem-cell-transplant…)."""
+    return str(kb.entities[therapy_id].data["kind"])
+
+
 def is_car_t(kb: KnowledgeBase, product: Entity) -> bool:
     """Whether the product is a CAR-T product (its therapy's kind)."""
-    return kb.entities[product.data["therapy"]].data["kind"] == CAR_T
+    return kind_of_therapy(kb, product.data["therapy"]) == CAR_T
 
 
 def compared_products(kb: KnowledgeBase) -> list[Entity]:
@@ -348,7 +353,7 @@ def therapy_kind(kb: KnowledgeBase, trial: Entity) -> str | None:
     trial of none (an antibody, a drug, supportive care)."""
     therapy = trial.data.get("therapy") or next(
         (kb.entities[product].data["therapy"] for product in trial.data.get("products", [])), None)
-    return kb.entities[therapy].data["kind"] if therapy else None
+    return kind_of_therapy(kb, therapy) if therapy else None
 
 
 def trials_by_group(kb: KnowledgeBase) -> dict[TrialGroup, list[Entity]]:
