@@ -230,3 +230,10 @@ def test_a_hand_written_page_was_not_reviewed_after_today(path):
     front_matter = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
     reviewed = datetime.date.fromisoformat(str(front_matter["last_reviewed"]))
     assert reviewed <= datetime.date.today(), f"{path.name}: last_reviewed {reviewed} is after today"
+
+
+def test_the_readme_gives_the_number_of_queries_the_query_file_holds():
+    queries = yaml.safe_load((REPO / "tests" / "search_queries.yaml").read_text(encoding="utf-8"))
+    stated = re.search(r"\| ([0-9,]+) queries a clinician", README)
+    assert stated is not None, "the README's row for tests/search_queries.yaml gives no count"
+    assert int(stated.group(1).replace(",", "")) == len(queries)
