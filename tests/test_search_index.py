@@ -24,6 +24,7 @@ from kb.site.search_index import (
     LONGEST_SNIPPET,
     index_documents,
     index_files,
+    named_sections,
     one_word_names,
     page_names,
     read_sections,
@@ -207,6 +208,14 @@ def test_the_pages_whose_search_boost_is_lowered_are_listed_once_each():
     files = index_files(sections, index_documents(sections, {}, SEPARATOR, None))
     first = files["prebuilt_index.json"]
     assert [first["pages"][number] for number in first["lowered"]] == ["rules/"]
+
+
+def test_a_name_of_several_words_names_the_first_section_of_its_page_whole_and_in_both_spellings():
+    sections = [{"location": "a/", "title": "Second cancers", "text": ""},
+                {"location": "a/#b", "title": "Leukemia after CAR-T", "text": ""}]
+    names = {"a/": ["Second cancers", "T-cell  leukemia after CAR-T", "SPM"]}
+    assert named_sections(sections, names, SPELLINGS) == {
+        "second cancers": [0], "t-cell leukemia after car-t": [0], "t-cell leukaemia after car-t": [0]}
 
 
 @pytest.fixture(scope="module")

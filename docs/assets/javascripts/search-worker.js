@@ -42,6 +42,7 @@ let sections = []               /* Material's search documents; index refs are p
 let textShards = []             /* where each shard of section texts starts */
 let titleOnly = new Set()       /* sections listed by their title only: their text is a wall (a whole table) */
 let lowered = new Set()         /* sections of the pages whose search boost is lowered (see readerPagesFirst) */
+let named = new Map()           /* a name of two words or more, lower-case -> the sections it names (namedFirst) */
 const missing = new Map()       /* path of a shard a search needed -> what takes its content in */
 let postingsVersion = 0         /* grows as postings come in: a search's results hold while it stays */
 let suggesting = false          /* Material's suggestion is being asked for (see lunr.Builder.prototype.build) */
@@ -58,6 +59,7 @@ fetch(new URL("search/prebuilt_index.json", site))
     titleOnly = new Set(data.titleOnly.map(String))
     const loweredPages = new Set(data.lowered)
     lowered = new Set(data.sections.flatMap(([page], position) => loweredPages.has(page) ? [String(position)] : []))
+    named = new Map(Object.entries(data.named || {}).map(([name, numbers]) => [name, new Set(numbers.map(String))]))
     const setup = { type: SETUP, data: { ...data.setup, docs: sections }, ours: true }
     dispatchEvent(new MessageEvent("message", { data: setup }))
   })
@@ -410,7 +412,7 @@ lunr.Builder.prototype.build = function () {
     searching = true
     try {
       if (last.text !== text || last.version !== postingsVersion) {
-        const results = readerPagesFirst(allWordsFirst(search.call(this, text)))
+        const results = namedFirst(readerPagesFirst(allWordsFirst(search.call(this, text))))
         last = { text, version: postingsVersion, results, shownFirst: shownFirst(results) }
       }
       const withText = new Map([...last.shownFirst].map(ref => [ref, hasText(Number(ref))]))
@@ -498,6 +500,16 @@ function allWordsFirst(results) {
       return { ...result, score: result.score / ALL_WORDS_WEIGHT }
     return result
   })
+}
+
+/* Lunr's results, the section that the query names first, where the query is a name of a page of two words or
+   more as it stands (lower-case, single spaces): a curator gave the page that name, so it is about it. "T-cell
+   lymphoma after CAR-T", a search term of the page on second cancers, listed first the CAR-T and ATLL pages,
+   which hold its words across their texts. */
+function namedFirst(results) {
+  const refs = named.get(readerQuery.toLowerCase().split(/\s+/).filter(Boolean).join(" "))
+  return refs === undefined ? results
+    : results.map(result => refs.has(result.ref) ? { ...result, score: result.score * ALL_WORDS_WEIGHT ** 3 } : result)
 }
 
 /* Whether query word `word` may be a misspelling of `term`: as few edits away as its fuzzy clause allows. */

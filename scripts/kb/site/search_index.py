@@ -36,6 +36,10 @@ page's first section, and a boost of whole pages, do it, all from the data:
   registry" is a name of three words, none of them a name of the trial on its own). Names of more words are
   left out: Material's search matches a query word as the start of a term (so ``tisa`` finds tisa-cel), and
   a long name held whole would be found by its first word ("CLL-1 CAR-T AML" by ``CLL``);
+- ``named`` (not a lunr field): each of those names of two words or more, whole and lower-case, with the
+  section it names; the worker lists that section first when the query is the name itself ("T-cell lymphoma
+  after CAR-T", a search term of the page on second cancers, listed first the CAR-T and ATLL pages, which hold
+  its words across their texts);
 - a page whose front matter says ``search: boost:`` (Material's setting for it) has the scores of all its
   sections multiplied by it: the templates of the pages that gather what other pages say give
   :data:`GATHERING_PAGE_BOOST`.
@@ -272,9 +276,25 @@ def index_documents(sections: list[dict[str, Any]], names: dict[str, list[str]],
     return documents
 
 
-def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[str]]]) -> dict[str, Any]:
-    """File path under ``search/`` -> its JSON: the index the worker loads first, and the shards it loads as
-    a query needs them (postings of a range of terms; texts of a range of sections)."""
+def named_sections(sections: list[dict[str, Any]], names: dict[str, list[str]], spellings: Spellings | None = None
+                   ) -> dict[str, list[int]]:
+    """Each name of two words or more, lower-case with single spaces (in both spellings), -> the numbers of the
+    sections it names: the first section of the page it names (or a glossary entry's section)."""
+    named: dict[str, list[int]] = {}
+    for number, section in enumerate(sections):
+        for name in names.get(section["location"], []):
+            words = name.lower().split()
+            if len(words) >= 2:
+                for phrase in dict.fromkeys([" ".join(words), " ".join(spelled(w, spellings)[-1] for w in words)]):
+                    named.setdefault(phrase, []).append(number)
+    return named
+
+
+def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[str]]],
+                named: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """File path under ``search/`` -> its JSON: the index the worker loads first (with the sections that names
+    of several words name, ``named``), and the shards it loads as a query needs them (postings of a range of
+    terms; texts of a range of sections)."""
     scores = term_scores(documents, boosts=[float(section.get("boost", 1)) for section in sections])
     terms = sorted(scores)
     term_starts = shards([len(scores[term]) for term in terms], POSTINGS_PER_SHARD)
@@ -287,7 +307,7 @@ def index_files(sections: list[dict[str, Any]], documents: list[dict[str, list[s
     files: dict[str, Any] = {PREBUILT_INDEX: {
         "lunr": LUNR_VERSION, "fields": list(FIELDS), "terms": terms, "termShards": term_starts,
         "textShards": text_starts, **located, "titleOnly": title_only,
-        "lowered": lowered_pages(sections, located["sections"])}}
+        "lowered": lowered_pages(sections, located["sections"]), "named": named or {}}}
     for shard, (start, end) in enumerate(zip(term_starts, [*term_starts[1:], len(terms)], strict=True)):
         files[f"postings/{shard}.json"] = [[value for posting in scores[term] for value in posting]
                                            for term in terms[start:end]]
@@ -334,13 +354,13 @@ def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase, *, suggest
     material = json.loads(material_path.read_text(encoding="utf-8"))
     sections = material["docs"]
     separator = re.compile(material["config"]["separator"])
-    documents = index_documents(sections, page_names(knowledge_base), separator,
-                                spelling_pairs(knowledge_base.spellings))
+    names, spellings = page_names(knowledge_base), spelling_pairs(knowledge_base.spellings)
+    documents = index_documents(sections, names, separator, spellings)
     folder = material_path.parent
     for stale in ("postings", "texts"):
         shutil.rmtree(folder / stale, ignore_errors=True)
         (folder / stale).mkdir()
-    files = index_files(sections, documents)
+    files = index_files(sections, documents, named_sections(sections, names, spellings))
     files[PREBUILT_INDEX]["setup"] = {"config": material["config"], "options": {"suggest": suggest}}
     for path, data in files.items():
         (folder / path).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
