@@ -49,6 +49,8 @@ EDITS: list[tuple[str, Edit, int]] = [  # name, edit, at most this many pages co
     ("a trial added", add_trial, 60),
     ("that trial removed", remove_added_trial, 60),
     ("a source's citation", replace_in("sources.yaml", "citation: 'Lorem I", "citation: 'Edited I"), 60),
+    ("an older entry in a trial's review history (What's new, not the latest review)",
+     replace("trials", 4, "review_history:\n", "review_history:\n- date: '2026-01-10'\n  change: Checked.\n"), 60),
     ("a challenge's latest review", replace("challenges", 0, "last_reviewed: '2026-01-15'",
                                             "last_reviewed: '2026-01-20'"), 60),
     ("a therapy's tags", replace("therapies", 0, "\nsources:", "\ntags: [car-t]\nsources:"), 60),

@@ -6,9 +6,10 @@ an index page lists the entities of its type; a bibliography page lists its sour
 them; every other page built from all the data (comparisons, tags, what's new, downloads…) may show anything.
 All of those carry the date of the latest review in their front matter. So a change to an entity touches its
 page, the pages of the entities linked with it before or after the change, its type's index pages, the
-bibliography pages of the sources it cites (before or after) when its name or its citations changed, and the
-pages built from all the data; a change to a source touches the pages citing it and the bibliography. A change
-of the glossary (its abbreviations are marked on every page) or of the schemas touches every page.
+bibliography pages of the sources it cites (before or after) when its name or its citations changed, the pages
+of What's new when its review history, name or place changed (or the releases did), and the other pages built
+from all the data; a change to a source touches the pages citing it and the bibliography. A change of the
+glossary (its abbreviations are marked on every page) or of the schemas touches every page.
 """
 
 from __future__ import annotations
@@ -54,10 +55,39 @@ def pages_to_check(change: DataChange, before: KnowledgeBase, after: KnowledgeBa
         for source_id in change.sources:
             entities |= {entity.id for entity in knowledge_base.citing(source_id)}
     types = {kb.entities[i].type.name for kb in (before, after) for i in change.entities if i in kb.entities}
-    cited = _sources_cited_differently(change, before, after)
-    latest_review_moved = before.last_reviewed() != after.last_reviewed()
-    return {path for path, page in planned.items()
-            if _touched(page, entities, types, cited, latest_review_moved, bool(change.sources))}
+    reach = _Reach(entities=entities, types=types,
+                   cited=_sources_cited_differently(change, before, after), sources_changed=bool(change.sources),
+                   latest_review_moved=before.last_reviewed() != after.last_reviewed(),
+                   history_changed=_history_reads_differently(change, before, after))
+    return {path for path, page in planned.items() if reach.touches(page)}
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """What a change reaches: the entities whose pages show it, the types whose indexes list it, the sources whose
+    citing pages it changes, and whether the latest review, the sources or the review history changed."""
+
+    entities: set[str]
+    types: set[str]
+    cited: set[str]
+    sources_changed: bool
+    latest_review_moved: bool
+    history_changed: bool
+
+    def touches(self, page: PlannedPage) -> bool:
+        if page.entity is not None:
+            return page.entity.id in self.entities
+        if self.latest_review_moved:
+            return True  # every page built from the data dates itself by the latest review
+        entity_type = page.context.get("entity_type")
+        if entity_type is not None:
+            return entity_type.name in self.types
+        source_ids = page.context.get("source_ids")
+        if source_ids is not None:
+            return self.sources_changed or bool(self.cited.intersection(source_ids))
+        if page.context.get("events") is not None:  # What's new: the review history, each row naming its page
+            return self.history_changed
+        return True
 
 
 def _sources_cited_differently(change: DataChange, before: KnowledgeBase, after: KnowledgeBase) -> set[str]:
@@ -72,16 +102,14 @@ def _sources_cited_differently(change: DataChange, before: KnowledgeBase, after:
     return sources
 
 
-def _touched(page: PlannedPage, entities: set[str], types: set[str], cited: set[str], latest_review_moved: bool,
-             sources_changed: bool) -> bool:
-    if page.entity is not None:
-        return page.entity.id in entities
-    if latest_review_moved:
-        return True  # every page built from the data dates itself by the latest review
-    entity_type = page.context.get("entity_type")
-    if entity_type is not None:
-        return entity_type.name in types
-    source_ids = page.context.get("source_ids")
-    if source_ids is not None:
-        return sources_changed or bool(cited.intersection(source_ids))
-    return True
+def _history_reads_differently(change: DataChange, before: KnowledgeBase, after: KnowledgeBase) -> bool:
+    """Whether What's new may read differently: an entity added, removed, renamed or moved, or its review history
+    edited, or the releases (whose newest it names) changed."""
+    if before.releases != after.releases:
+        return True
+    for entity_id in change.entities:
+        old, new = before.entities.get(entity_id), after.entities.get(entity_id)
+        if old is None or new is None or (old.name, old.page_path) != (new.name, new.page_path) or \
+                old.data.get("review_history") != new.data.get("review_history"):
+            return True
+    return False
