@@ -63,6 +63,7 @@ class Exporter:
 
     def __init__(self) -> None:
         self._encoded: dict[int, tuple[Any, bytes]] = {}  # id(data) -> (data, its JSON): the data kept alive
+        self._bibliography: tuple[list[tuple[str, Any]], dict[str, bytes]] | None = None  # (sources, files)
 
     def files(self, kb: KnowledgeBase) -> dict[str, bytes]:
         """Every open-data file, keyed by its path in the site."""
@@ -77,9 +78,7 @@ class Exporter:
             for entity in entities:
                 files[entity_data_path(entity)] = items[entity.id]
         self._encoded = encoded  # what this export used: nothing else is kept
-        files[f"{API}/sources.json"] = _json({s.id: s.data for s in kb.sources.values()})
-        files[f"{API}/sources.csl.json"] = csl_json(kb)
-        files[f"{API}/sources.ris"] = ris(kb)
+        files |= self._bibliography_files(kb)
         files[f"{API}/glossary.json"] = _json(kb.glossary)
         for name, schema in sorted(kb.schemas.raw.items()):
             files[f"{API}/schema/{name}"] = _json({k: v for k, v in schema.items() if k != "$id"})
@@ -92,6 +91,18 @@ class Exporter:
                             for path, content in sorted(files.items()))
         files[f"{API}/SHA256SUMS"] = checksums.encode("utf-8")
         return files
+
+    def _bibliography_files(self, kb: KnowledgeBase) -> dict[str, bytes]:
+        """The bibliography as JSON, CSL-JSON and RIS, kept while every source's data is the object it was."""
+        sources = [(source.id, source.data) for source in kb.sources.values()]
+        kept = self._bibliography
+        if kept is None or len(kept[0]) != len(sources) or any(
+                old_id != new_id or old_data is not new_data for (old_id, old_data), (new_id, new_data)
+                in zip(kept[0], sources, strict=True)):
+            files = {f"{API}/sources.json": _json(dict(sources)), f"{API}/sources.csl.json": csl_json(kb),
+                     f"{API}/sources.ris": ris(kb)}
+            self._bibliography = kept = (sources, files)
+        return kept[1]
 
     def _entity_json(self, data: Any, encoded: dict[int, tuple[Any, bytes]]) -> bytes:
         kept = self._encoded.get(id(data))
