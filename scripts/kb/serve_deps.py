@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.model import KnowledgeBase
+from kb.model import Entity, KnowledgeBase
 from kb.site.plan import PlannedPage
 
 
@@ -96,8 +96,7 @@ def _sources_cited_differently(change: DataChange, before: KnowledgeBase, after:
     sources = set(change.sources)
     for entity_id in change.entities:
         old, new = before.entities.get(entity_id), after.entities.get(entity_id)
-        if old is None or new is None or (old.name, old.page_path) != (new.name, new.page_path) or \
-                set(old.cited_sources) != set(new.cited_sources):
+        if _listed_differently(old, new) or (old and new and set(old.cited_sources) != set(new.cited_sources)):
             sources |= set(old.cited_sources if old else ()) | set(new.cited_sources if new else ())
     return sources
 
@@ -109,7 +108,12 @@ def _history_reads_differently(change: DataChange, before: KnowledgeBase, after:
         return True
     for entity_id in change.entities:
         old, new = before.entities.get(entity_id), after.entities.get(entity_id)
-        if old is None or new is None or (old.name, old.page_path) != (new.name, new.page_path) or \
-                old.data.get("review_history") != new.data.get("review_history"):
+        history_edited = bool(old and new and old.data.get("review_history") != new.data.get("review_history"))
+        if _listed_differently(old, new) or history_edited:
             return True
     return False
+
+
+def _listed_differently(old: Entity | None, new: Entity | None) -> bool:
+    """Whether a list naming the entity reads differently: it was added or removed, renamed or moved."""
+    return old is None or new is None or (old.name, old.page_path) != (new.name, new.page_path)
