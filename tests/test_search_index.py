@@ -367,8 +367,10 @@ def test_the_audience_tab_labels_are_left_out_of_every_section(real_site: Path):
 def test_a_long_lists_introduction_is_searched_on_its_first_page_only(real_site: Path, first_page: str,
                                                                       next_page: str, intro_word: str):
     # Repeated on every page of the list, it made a search list each of them for the introduction's words.
+    sections = read_sections(real_site)
+
     def indexed(url: str) -> set[str]:
-        return {word for section in read_sections(real_site) if section["location"].split("#")[0] == url
+        return {word for section in sections if section["location"].split("#")[0] == url
                 for word in words(f"{section['title']} {section['text']}", SEPARATOR)}
     assert intro_word in indexed(first_page)
     assert intro_word not in indexed(next_page)
