@@ -251,3 +251,13 @@ def test_a_large_data_set_reports_the_problems_of_every_file_once(data_root):
     assert [Path(p.split(":")[0]).name for p in wrong_phase] == ["copy-00.yaml", "copy-69.yaml"]
     entity_files = {path.stem for path in data_root.glob("*/*.yaml") if path.parent.name != "schema"}
     assert set(result.entities) == entity_files  # each file, the ones with problems too
+
+
+def test_a_schema_pattern_in_python_only_syntax_still_checks_the_data(data_root):
+    # jsonschema-rs, which says whether a file passes, cannot read \Z (Python's end of text): jsonschema decides.
+    schema = data_root / "schema" / "trial.schema.json"
+    schema.write_text(schema.read_text().replace('"^NCT[0-9]{8}$"', '"^NCT[0-9]{8}\\\\Z"'))
+    assert problems_of(data_root) == []
+    replace_in(data_root / "trials" / "eliana.yaml", "nct: NCT02435849", "nct: NCT0243584")
+    assert problems_of(data_root)[0].endswith(
+        "error: nct: 'NCT0243584' does not have the expected form (ClinicalTrials.gov number.)")

@@ -15,10 +15,11 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError as JsonSchemaError
 from referencing import Registry, Resource
@@ -60,6 +61,7 @@ class Schemas:
     entity_types: dict[str, EntityType]  # in reading order (x-order)
     collection_files: dict[str, str]  # data file name -> schema file name
     registry: Registry
+    _deciders: dict[str, Any] = field(default_factory=dict, repr=False)  # schema file -> its jsonschema-rs validator
 
     @functools.cached_property
     def compound_field_names(self) -> frozenset[str]:
@@ -71,7 +73,20 @@ class Schemas:
         return {*self.collection_files.values(), *(t.schema_file for t in self.entity_types.values())}
 
     def validator(self, schema_file: str) -> Draft202012Validator:
+        """The validator that lists every error of a data file against its schema (jsonschema)."""
         return Draft202012Validator(self.inlined[schema_file], registry=self.registry, format_checker=FORMATS)
+
+    def passes(self, schema_file: str, data: Any) -> bool:
+        """Whether ``data`` passes its schema, without listing errors: from jsonschema-rs, which decides it
+        about forty times faster than jsonschema lists none (the data has no errors most of the time). The two
+        give the same verdict (tests/test_schema_verdicts.py), but for text holding a control or invisible
+        character, which a pattern's ``\\s`` may read as a space in one and not in the other, and which the
+        hidden-character rule rejects in every string. False if jsonschema-rs cannot read the schema (a pattern
+        in Python's own syntax): then jsonschema decides."""
+        if schema_file not in self._deciders:
+            self._deciders[schema_file] = _decider(self.inlined[schema_file])
+        decider = self._deciders[schema_file]
+        return decider is not None and decider.is_valid(data)
 
     def check(self, names: Iterable[str]) -> None:
         """Check these schema files, and the files they refer to, against JSON Schema's meta-schema."""
@@ -109,6 +124,20 @@ def _real_date(value: str) -> bool:
 
 FORMATS = FormatChecker(["date"])
 FORMATS.checks("partial-date")(_partial_date)
+
+
+def _decider(schema: dict[str, Any]) -> Any:
+    """The schema's validator in jsonschema-rs, which checks formats with jsonschema's own functions; None if it
+    cannot read the schema."""
+    formats = {name: functools.partial(_conforms, name) for name in FORMATS.checkers}
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=True, formats=formats)
+    except ValueError:
+        return None
+
+
+def _conforms(format_name: str, value: Any) -> bool:
+    return FORMATS.conforms(value, format_name)
 
 
 def load_schemas(folder: Path, *, check_all: bool = True) -> Schemas:
