@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kb.data.load import find_data_files, load_document
 from kb.data.schemas import load_schemas
-from kb.data.validate import classify
+from kb.data.validate import governing_schema
 
 from tests.conftest import REPO
 
@@ -30,9 +31,14 @@ SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples
 SHORTENED_TO = 6  # a collection's entries kept (the bibliography has hundreds)
 
 
-def _governing(path) -> str:
-    kind, name = classify(path, DATA, SCHEMAS)
-    return SCHEMAS.entity_types[name].schema_file if kind == "entity" else SCHEMAS.collection_files[name]
+def _real_files() -> list[tuple[Path, str, Any]]:
+    """Every real data file: its path, the schema file that governs it, and its data."""
+    directories = [t.directory for t in SCHEMAS.entity_types.values()]
+    paths, _ = find_data_files(DATA, directories, list(SCHEMAS.collection_files))
+    return [(path, governing_schema(path, DATA, SCHEMAS), load_document(path, DATA)[0].data) for path in paths]
+
+
+REAL_FILES = _real_files()
 
 
 def _shortened(value: Any) -> Any:
@@ -44,15 +50,11 @@ def _shortened(value: Any) -> Any:
 
 
 def _first_file_of_each_schema() -> dict[str, Any]:
-    directories = [t.directory for t in SCHEMAS.entity_types.values()]
-    paths, _ = find_data_files(DATA, directories, list(SCHEMAS.collection_files))
     examples: dict[str, Any] = {}
-    for path in paths:
-        document, _ = load_document(path, DATA)
-        data = document.data
+    for path, schema_file, data in REAL_FILES:
         if path.parent == DATA:  # a collection: a few of its entries
             data = {key: _shortened(value) for key, value in _shortened(data).items()}
-        examples.setdefault(_governing(path), data)
+        examples.setdefault(schema_file, data)
     return examples
 
 
@@ -119,13 +121,9 @@ def _edit(data: dict[str, Any], draw: Any) -> None:
 
 
 def test_every_real_data_file_passes_in_both():
-    directories = [t.directory for t in SCHEMAS.entity_types.values()]
-    paths, _ = find_data_files(DATA, directories, list(SCHEMAS.collection_files))
-    for path in paths:
-        document, _ = load_document(path, DATA)
-        schema_file = _governing(path)
-        assert SCHEMAS.passes(schema_file, document.data), path
-        assert not list(SCHEMAS.validator(schema_file).iter_errors(document.data)), path
+    for path, schema_file, data in REAL_FILES:
+        assert SCHEMAS.passes(schema_file, data), path
+        assert not list(SCHEMAS.validator(schema_file).iter_errors(data)), path
 
 
 @pytest.mark.parametrize("schema_file", sorted(EXAMPLES))

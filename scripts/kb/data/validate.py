@@ -121,7 +121,7 @@ def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = 
     today = today or clock.today()
     root = Path(os.path.abspath(data_root))
     files = [Path(os.path.abspath(file)) for file in files]
-    schemas.check(_governing_schema(path, root, schemas) for path in files if path.is_relative_to(root))
+    schemas.check(governing_schema(path, root, schemas) for path in files if path.is_relative_to(root))
     problems: list[Problem] = []
     checks = []
     for path in files:
@@ -142,7 +142,8 @@ def check_files(data_root: Path, files: Iterable[Path], today: dt.date | None = 
     return sorted(set(problems))
 
 
-def _governing_schema(path: Path, data_root: Path, schemas: Schemas) -> str:
+def governing_schema(path: Path, data_root: Path, schemas: Schemas) -> str:
+    """The schema file that governs the data file at ``path`` ("" for a file of no type or collection)."""
     kind, name = classify(path, data_root, schemas)
     if kind == "entity":
         return schemas.entity_types[name or ""].schema_file
