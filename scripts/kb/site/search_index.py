@@ -39,7 +39,8 @@ page's first section, and a boost of whole pages, do it, all from the data:
 - ``named`` (not a lunr field): each of those names of two words or more, whole and lower-case, with the
   section it names; the worker lists that section first when the query is the name itself ("T-cell lymphoma
   after CAR-T", a search term of the page on second cancers, listed first the CAR-T and ATLL pages, which hold
-  its words across their texts);
+  its words across their texts), or its words in another order without the common words ("children ALL" for
+  "ALL in children") where those words name no other page;
 - a page whose front matter says ``search: boost:`` (Material's setting for it) has the scores of all its
   sections multiplied by it: the templates of the pages that gather what other pages say give
   :data:`GATHERING_PAGE_BOOST`.
