@@ -648,8 +648,9 @@ function addPositions(builder, section, metadata, fieldsToMark) {
    punctuation, not at hyphens: "(J Hematol Oncol 2022)" is J, Hematol, Oncol and 2022; "A&E" is A and E; "Ph+"
    is Ph). Common English words, single letters (the "T" of "T cells"), and "vs" are left out (isLeftOut), and
    lunr's operators at a word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or
-   an abbreviation of three capitals (ALL, CAR, CRS) is matched whole: Material would match every word it starts
-   (ALL found allogeneic before acute lymphoblastic leukemia). Any other word is matched whole and, weighing
+   an abbreviation of three to five capitals (ALL, CRS, GVHD, ICANS) is matched whole: Material would match every word
+   it starts (ALL found allogeneic before acute lymphoblastic leukemia, GVHD a trial named MSB-GVHD001 before the
+   GVHD trials). Any other word is matched whole and, weighing
    EXACT_WEIGHT times less, as the start of longer words (Material's wildcard, which it adds to every word):
    lunr adds up the scores of all the words a wildcard matches, so that a page holding "fever" and "fevers"
    outranked the page about CRS for "fever", and one holding "CAR-T-associated" besides "CAR-T" the pages about
@@ -666,7 +667,7 @@ function withQueryRules(query) {
     if (word === "" || isLeftOut(word))
       return ""
     kept.push(word)
-    if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3}$/.test(word))
+    if (/^([a-z0-9]{1,2}|[0-9]+)$/i.test(word) || /^[A-Z]{3,5}$/.test(word))
       return `${word}^1`                       /* a boost, which keeps Material from adding its wildcard */
     if (fuzzyEdits(word) > 0)
       fuzzy.push(`${word}~${fuzzyEdits(word)}${isMisspelt(word) ? `^${EXACT_WEIGHT}` : ""}`)
