@@ -647,10 +647,10 @@ function addPositions(builder, section, metadata, fieldsToMark) {
 /* The query as Material's worker should search it, and its words, split as the index splits words (at spaces and
    punctuation, not at hyphens: "(J Hematol Oncol 2022)" is J, Hematol, Oncol and 2022; "A&E" is A and E; "Ph+"
    is Ph). Common English words, single letters (the "T" of "T cells"), and "vs" are left out (isLeftOut), and
-   lunr's operators at a word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or
-   an abbreviation of three to five capitals (ALL, CRS, GVHD, ICANS) is matched whole: Material would match every word
-   it starts (ALL found allogeneic before acute lymphoblastic leukemia, GVHD a trial named MSB-GVHD001 before the
-   GVHD trials). Any other word is matched whole and, weighing
+   lunr's operators at a word's ends (withoutOperators). A plain word of two letters (CR, NK), a number, or an
+   abbreviation of three to five capitals (ALL, CRS, GVHD, ICANS) is matched whole: Material would match every
+   word it starts (ALL found allogeneic before acute lymphoblastic leukemia, GVHD the trial named MSB-GVHD001
+   before the GVHD trials). Any other word is matched whole and, weighing
    EXACT_WEIGHT times less, as the start of longer words (Material's wildcard, which it adds to every word):
    lunr adds up the scores of all the words a wildcard matches, so that a page holding "fever" and "fevers"
    outranked the page about CRS for "fever", and one holding "CAR-T-associated" besides "CAR-T" the pages about
