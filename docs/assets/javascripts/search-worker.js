@@ -535,9 +535,15 @@ function namedInAnyOrder(query) {
 }
 
 /* A name's or a query's words that are not common words (isStopWord), lower-case, in alphabetical order, one
-   space apart; undefined if fewer than two are left (a name of one word is the identity field's). */
+   space apart; undefined if fewer than two are left (a name of one word is the identity field's), or if a common
+   word left out says "no" (NEGATIONS): without it "no response to CAR-T", a search term of the page on relapse,
+   named that page for "CAR-T response". */
+const NEGATIONS = new Set(["no", "not", "cannot", "nor", "neither"])
 function wordsOfName(text) {
-  const words = text.toLowerCase().split(/\s+/).filter(word => word !== "" && !isStopWord(word))
+  const all = text.toLowerCase().split(/\s+/).filter(word => word !== "")
+  const words = all.filter(word => !isStopWord(word))
+  if (all.some(word => NEGATIONS.has(word) && isStopWord(word)))
+    return undefined
   return words.length >= 2 ? words.sort().join(" ") : undefined
 }
 
