@@ -540,9 +540,11 @@ function namedInAnyOrder(query) {
    named that page for "CAR-T response". */
 const NEGATIONS = new Set(["no", "not", "cannot", "nor", "neither"])
 function wordsOfName(text) {
-  const all = text.toLowerCase().split(/\s+/).filter(word => word !== "")
-  const words = all.filter(word => !isStopWord(word))
-  if (all.some(word => NEGATIONS.has(word) && isStopWord(word)))
+  const words = []
+  const leftOut = []
+  for (const word of text.toLowerCase().split(/\s+/).filter(Boolean))
+    (isStopWord(word) ? leftOut : words).push(word)
+  if (leftOut.some(word => NEGATIONS.has(word)))
     return undefined
   return words.length >= 2 ? words.sort().join(" ") : undefined
 }
