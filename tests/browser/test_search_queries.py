@@ -140,6 +140,19 @@ def test_a_result_that_holds_a_misspelt_word_spelled_right_does_not_list_it_as_m
     expect(first).not_to_contain_text("diesase")  # it said "Missing: diesase"
 
 
+def test_an_abbreviation_of_four_capitals_is_matched_whole_not_as_the_start_of_a_longer_word(search_page: Page):
+    # "GVHD" matched "GVHD001" in the title of the trial named MSB-GVHD001, which came before the ruxolitinib trials
+    assert first_pages(search_page, "ruxolitinib GVHD", count=1)[0] in {"trials/reach1/", "trials/reach3/"}
+
+
+def test_words_that_name_two_pages_in_two_orders_name_neither_in_a_third(search_page: Page):
+    # "CAR-T after transplant" and "transplant after CAR-T" are names of different pages; in any other order the
+    # words name neither, and neither page is lifted to the top
+    named = {"therapies/donor-derived-car-t/", "challenges/relapse-after-allogeneic-transplant/",
+             "pathways/b-all-relapse-sequencing/"}
+    assert first_pages(search_page, "after transplant CAR-T", count=1)[0] not in named
+
+
 def test_the_bibliography_comes_after_the_entity_pages_that_name_the_product(search_page: Page):
     pages = first_pages(search_page, "Kymriah", count=6)
     assert len(pages) == 6 and not [page for page in pages if page.startswith("reference/")], pages
