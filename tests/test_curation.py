@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -336,6 +337,24 @@ def test_live_preview_rebuilds_on_save_and_survives_a_broken_file(project, tmp_p
         server.wait(timeout=20)
         log.close()
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_live_preview_stopped_by_its_service_manager_leaves_no_scratch_folder(project, tmp_path):
+    """SIGTERM (how systemd, Docker or a test stops a process) cleans up as Ctrl+C does."""
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+                              cwd=project, env={**os.environ, "TMPDIR": str(scratch_root)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: "ELIANA" in fetch(f"http://127.0.0.1:{port}/trials/eliana/"))
+        assert list(scratch_root.glob("kb-serve-*")) != []
+    finally:
+        server.terminate()
+        returncode = server.wait(timeout=20)
+    assert returncode == 0
+    assert list(scratch_root.glob("kb-serve-*")) == []
 
 
 def test_live_preview_survives_a_broken_schema_and_a_first_start_on_broken_data(project, tmp_path):

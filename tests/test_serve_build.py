@@ -64,36 +64,36 @@ def synthetic(tmp_path_factory) -> Path:
 
 
 def whole_build(data: Path) -> dict:
-    return Preview(REPO / "mkdocs.yml", data).build_all().site.files()
+    with Preview(REPO / "mkdocs.yml", data) as preview:
+        return preview.build_all().site.files()
 
 
 def test_after_each_save_the_site_is_what_a_whole_build_makes_and_only_touched_pages_were_converted(
         synthetic, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1770000000")
-    preview = Preview(REPO / "mkdocs.yml", synthetic)
-    everything = preview.build_all().pages
-    for name, edit, most in EDITS:
-        edit(synthetic)
-        outcome = preview.update()
-        expected = whole_build(synthetic)
-        served = outcome.site.files()
-        different = sorted(path for path in served.keys() | expected.keys() if served.get(path) != expected.get(path))
-        assert different == [], f"after {name}: {different[:10]}"
-        assert outcome.pages <= min(most, everything), f"after {name}: {outcome.pages} pages converted"
-    preview.close()
+    with Preview(REPO / "mkdocs.yml", synthetic) as preview:
+        everything = preview.build_all().pages
+        for name, edit, most in EDITS:
+            edit(synthetic)
+            outcome = preview.update()
+            expected = whole_build(synthetic)
+            served = outcome.site.files()
+            different = sorted(path for path in served.keys() | expected.keys()
+                               if served.get(path) != expected.get(path))
+            assert different == [], f"after {name}: {different[:10]}"
+            assert outcome.pages <= min(most, everything), f"after {name}: {outcome.pages} pages converted"
 
 
 def test_a_data_error_keeps_the_last_site_and_the_next_good_save_catches_up(synthetic, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1770000000")
-    preview = Preview(REPO / "mkdocs.yml", synthetic)
-    first = preview.build_all().site.files()
-    trial = sorted((synthetic / "trials").glob("*.yaml"))[0]
-    good = trial.read_text()
-    trial.write_text(good.replace("phase: ", "phase: phase 9 #", 1))
-    with pytest.raises(DataError):
-        preview.update()
-    trial.write_text(good.replace("summary: ", "summary: Fixed. ", 1))
-    outcome = preview.update()
-    assert outcome.site.files() != first
-    assert outcome.site.files() == whole_build(synthetic)
-    preview.close()
+    with Preview(REPO / "mkdocs.yml", synthetic) as preview:
+        first = preview.build_all().site.files()
+        trial = sorted((synthetic / "trials").glob("*.yaml"))[0]
+        good = trial.read_text()
+        trial.write_text(good.replace("phase: ", "phase: phase 9 #", 1))
+        with pytest.raises(DataError):
+            preview.update()
+        trial.write_text(good.replace("summary: ", "summary: Fixed. ", 1))
+        outcome = preview.update()
+        assert outcome.site.files() != first
+        assert outcome.site.files() == whole_build(synthetic)

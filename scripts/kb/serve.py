@@ -12,6 +12,7 @@ restart.)
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -82,6 +83,7 @@ def serve_site(config_file: Path, dev_addr: str) -> int:
     server.start()
     watcher.start()
     print(f"Serving on {server.url} (watching {data_root}); press Ctrl+C to stop", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGTERM, _stop)  # a service manager's stop cleans up as Ctrl+C does
     try:
         _build(preview, server, everything=True)
         while True:
@@ -95,6 +97,11 @@ def serve_site(config_file: Path, dev_addr: str) -> int:
         watcher.stop()
         server.stop()
         preview.close()
+
+
+def _stop(signal_number: int, frame: object) -> None:
+    """Stop serving, as Ctrl+C does."""
+    raise KeyboardInterrupt
 
 
 def _build(preview: Preview, server: PreviewServer, *, everything: bool) -> None:

@@ -110,8 +110,15 @@ class Preview:
         self._search_index: Future[SiteFiles] | None = None  # the last version's, maybe still being written
 
     def close(self) -> None:
+        """Wait for the search index being written, and remove the scratch folder."""
         self._background.shutdown(wait=True)
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def __enter__(self) -> Preview:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _search_index_written(self) -> None:
         """Wait for the last version's search index (the next build uses the search plugin and the scratch
