@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,30 @@ def make_project(folder: Path) -> Path:
     if not (folder / "data").exists():
         copy_fixture_data(folder / "data")
     return folder
+
+
+@dataclass(frozen=True)
+class RealSiteBuild:
+    site: Path
+    result: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def real_site_build(tmp_path_factory: pytest.TempPathFactory) -> RealSiteBuild:
+    """The real site, built once for the whole run from the repository's data by ``mkdocs build --strict``, on the
+    real clock (the real data is reviewed up to today). Tests read it; none may change it."""
+    site = tmp_path_factory.mktemp("real-site") / "site"
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "true", "SOURCE_DATE_EPOCH": str(int(time.time()))}
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=REPO,
+                            env=environment, capture_output=True, text=True, timeout=600)
+    return RealSiteBuild(site, result)
+
+
+@pytest.fixture(scope="session")
+def real_site(real_site_build: RealSiteBuild) -> Path:
+    """The folder of the real site (see real_site_build)."""
+    assert real_site_build.result.returncode == 0, real_site_build.result.stderr
+    return real_site_build.site
 
 
 @pytest.fixture

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pytest
-
-from tests.conftest import REPO
-
 _LINK = re.compile(r'\s(?:href|src)="([^"]*)"')
 _ID = re.compile(r'\sid="([^"]*)"')
-
-
-@pytest.fixture(scope="module")
-def real_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("real") / "site"
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(time.time())), "NO_MKDOCS_2_WARNING": "true"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)], cwd=REPO,
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    return site
 
 
 def broken_links(site: Path) -> list[str]:

@@ -293,16 +293,6 @@ EXCLUDED = {("reviewed_by",), ("review_history", "change"), ("review_history", "
             ("sections", "table", "columns"), ("grading", "columns")}
 
 
-@pytest.fixture(scope="module")
-def real_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("search-site") / "site"
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)], cwd=REPO,
-                            capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "NO_MKDOCS_2_WARNING": "true"})
-    assert result.returncode == 0, result.stderr
-    return site
-
-
 def _median_words_of_an_entity_page(site: Path, entity_urls: list[str]) -> float:
     """The median number of words an entity page gives the search index (titles and texts of its sections; a
     section listed by its title only counts its title)."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
-import pytest
 from kb.mkdocs.wayfinding import navigation_for
 from kb.model import load_knowledge_base
 from kb.site.export import export_files
@@ -16,7 +14,6 @@ from mkdocs.structure import StructureItem
 from mkdocs.structure.nav import Navigation, Section
 
 from tests.conftest import REPO
-from tests.test_build import mkdocs_build
 
 
 class _Page(StructureItem):
@@ -75,14 +72,6 @@ def test_each_entity_is_planned_under_its_types_index_between_its_neighbours(mon
         assert [planned[path].shown_under for path in paths] == [f"{entity_type.plural}/index.md"] * len(paths)
         assert [planned[path].previous for path in paths] == [None, *paths][:-1]
         assert [planned[path].next for path in paths] == [*paths, None][1:]
-
-
-@pytest.fixture(scope="module")
-def real_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("wayfinding") / "site"
-    result = mkdocs_build(REPO, site, {"NO_MKDOCS_2_WARNING": "true", "SOURCE_DATE_EPOCH": str(int(time.time()))})
-    assert result.returncode == 0, result.stderr
-    return site
 
 
 def test_an_entity_page_has_its_tab_breadcrumbs_sidebar_and_neighbours_but_no_other_entity(real_site, monkeypatch):

@@ -63,11 +63,9 @@ def serve_folder() -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def site_folder(tmp_path_factory) -> Path:
-    """The real site, built from the repository's data."""
-    site = tmp_path_factory.mktemp("browser-site") / "site"
-    build_site(REPO, site)
-    return site
+def site_folder(real_site: Path) -> Path:
+    """The real site, built from the repository's data (once for the whole run: tests/conftest.py)."""
+    return real_site
 
 
 @pytest.fixture(scope="session")
