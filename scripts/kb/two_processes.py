@@ -5,10 +5,11 @@ build's configuration), with nothing copied or pickled on the way in; only its r
 
 - :func:`forked` starts that process (a pool of one) with the objects it is handed; what it runs reads them
   with :func:`handed_over`. The page workers (:mod:`kb.mkdocs.page_workers`) use it directly.
-- :func:`in_two_processes` does the work on a list in two processes: the second half in the forked one while
-  this one does the first half. If the second fails (it could not start, or was killed), its half is done here:
-  the result is the same either way. A fork copies only the thread that forks: while other threads run (a
-  server's), a lock one of them holds would stay held in the copy, so then everything is done here.
+- :func:`in_two_processes` does the work on a list in two processes: every other item in the forked one while
+  this one does the rest (heavy items that sit together in a list, such as the files of one type, are shared
+  out). If the second fails (it could not start, or was killed), its items are done here: the result is the same
+  either way. A fork copies only the thread that forks: while other threads run (a server's), a lock one of them
+  holds would stay held in the copy, so then everything is done here.
 """
 
 from __future__ import annotations
@@ -28,14 +29,17 @@ def in_two_processes(work: Callable[[list[Item]], list[Result]], items: list[Ite
     """``work(items)``, one result per item in their order; in two processes from ``from_items`` items on."""
     if len(items) < from_items or threading.active_count() > 1:
         return work(items)
-    half = len(items) // 2
-    with forked(work, items[half:]) as worker:
-        second_half = worker.submit(_work_handed_over)
-        first_half = work(items[:half])
+    mine, theirs = items[0::2], items[1::2]
+    with forked(work, theirs) as worker:
+        their_results = worker.submit(_work_handed_over)
+        my_results = work(mine)
         try:
-            return first_half + second_half.result()
-        except Exception:  # the worker failed: its half is done here
-            return first_half + work(items[half:])
+            other_results = their_results.result()
+        except Exception:  # the worker failed: its items are done here
+            other_results = work(theirs)
+    results = my_results + other_results  # then put back in the items' order
+    results[0::2], results[1::2] = my_results, other_results
+    return results
 
 
 def forked(*objects: Any) -> ProcessPoolExecutor:
