@@ -14,18 +14,18 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError as JsonSchemaError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from kb.problems import Problem, display_path
+
+if TYPE_CHECKING:  # jsonschema is imported when errors are listed or a schema is checked: most runs need neither
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry
 
 SCHEMA_BASE = "https://leukemia-cell-therapy-kb.invalid/schema/"
 _TYPE_KEYS = ("x-type", "x-plural", "x-directory", "title")
@@ -60,7 +60,6 @@ class Schemas:
     inlined: dict[str, dict[str, Any]]  # file name -> schema with every $ref replaced by its target
     entity_types: dict[str, EntityType]  # in reading order (x-order)
     collection_files: dict[str, str]  # data file name -> schema file name
-    registry: Registry
     _deciders: dict[str, Any] = field(default_factory=dict, repr=False)  # schema file -> its jsonschema-rs validator
 
     @functools.cached_property
@@ -72,9 +71,23 @@ class Schemas:
         """The schema files that govern data files (common.schema.json, which only defines parts, is not one)."""
         return {*self.collection_files.values(), *(t.schema_file for t in self.entity_types.values())}
 
+    @functools.cached_property
+    def registry(self) -> Registry:
+        """The schemas by their address (SCHEMA_BASE + file name), to follow a $ref with."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        return Registry().with_resources(
+            (SCHEMA_BASE + name, Resource.from_contents({**schema, "$id": SCHEMA_BASE + name},
+                                                        default_specification=DRAFT202012))
+            for name, schema in self.raw.items())
+
     def validator(self, schema_file: str) -> Draft202012Validator:
         """The validator that lists every error of a data file against its schema (jsonschema)."""
-        return Draft202012Validator(self.inlined[schema_file], registry=self.registry, format_checker=FORMATS)
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.inlined[schema_file], registry=self.registry,
+                                    format_checker=_format_checker())
 
     def passes(self, schema_file: str, data: Any) -> bool:
         """Whether ``data`` passes its schema, without listing errors: from jsonschema-rs, which gives the
@@ -106,6 +119,13 @@ class Schemas:
         raise SchemaError(self.folder, f"no schema declares the collection of {kind}s (x-collection: {kind})")
 
 
+def _full_date(value: object) -> bool:
+    """YYYY-MM-DD naming a real day (JSON Schema's "date", as jsonschema reads it)."""
+    if not isinstance(value, str):
+        return True
+    return re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is not None and _real_date(value)
+
+
 def _partial_date(value: object) -> bool:
     """YYYY, YYYY-MM or YYYY-MM-DD naming a real day (a non-string is the type check's business)."""
     if not isinstance(value, str):
@@ -122,22 +142,27 @@ def _real_date(value: str) -> bool:
     return True
 
 
-FORMATS = FormatChecker(["date"])
-FORMATS.checks("partial-date")(_partial_date)
+FORMATS: dict[str, Callable[[object], bool]] = {"date": _full_date, "partial-date": _partial_date}
+
+
+@functools.cache
+def _format_checker() -> FormatChecker:
+    """FORMATS, for jsonschema (jsonschema-rs is given them as they are)."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker([])
+    for name, conforms in FORMATS.items():
+        checker.checks(name)(conforms)
+    return checker
 
 
 def _decider(schema: dict[str, Any]) -> Any:
-    """The schema's validator in jsonschema-rs, which checks formats with jsonschema's own functions; None if it
+    """The schema's validator in jsonschema-rs, which checks the formats with FORMATS, as jsonschema does; None if it
     cannot read the schema."""
-    formats = {name: functools.partial(_conforms, name) for name in FORMATS.checkers}
     try:
-        return jsonschema_rs.validator_for(schema, validate_formats=True, formats=formats)
+        return jsonschema_rs.validator_for(schema, validate_formats=True, formats=FORMATS)
     except ValueError:
         return None
-
-
-def _conforms(format_name: str, value: Any) -> bool:
-    return FORMATS.conforms(value, format_name)
 
 
 def load_schemas(folder: Path, *, check_all: bool = True) -> Schemas:
@@ -151,16 +176,12 @@ def load_schemas(folder: Path, *, check_all: bool = True) -> Schemas:
     if check_all:
         for name, schema in raw.items():
             _check_schema(folder / name, schema)
-    registry = Registry().with_resources(
-        (SCHEMA_BASE + name, Resource.from_contents({**schema, "$id": SCHEMA_BASE + name},
-                                                    default_specification=DRAFT202012))
-        for name, schema in raw.items())
     entity_types = dict(sorted(((t.name, t) for t in map(_entity_type, raw, raw.values()) if t),
                                key=lambda item: (item[1].order, item[0])))
     collections = {schema["x-file"]: name for name, schema in raw.items() if "x-file" in schema}
     if not entity_types:
         raise SchemaError(folder, "no schema declares an entity type (x-type); is this the schema folder?")
-    return Schemas(folder, raw, _inline_refs(folder, raw), entity_types, collections, registry)
+    return Schemas(folder, raw, _inline_refs(folder, raw), entity_types, collections)
 
 
 def _read_schema(path: Path) -> dict[str, Any]:
@@ -181,6 +202,9 @@ def _check_schema(path: Path, schema: dict[str, Any]) -> None:
     digest = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
     if digest in _passed_schemas(_passed_schemas_file()):
         return
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError as JsonSchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except JsonSchemaError as exc:

@@ -23,10 +23,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
-from jsonschema import ValidationError
 
 from kb import clock
 from kb.data import rules
@@ -34,6 +33,9 @@ from kb.data.load import Document, JsonPath, find_data_files, load_document
 from kb.data.schemas import SchemaError, Schemas, load_schemas
 from kb.problems import Finding, Problem, display_path
 from kb.two_processes import in_two_processes
+
+if TYPE_CHECKING:  # imported where a file's errors are listed (Schemas.validator)
+    from jsonschema import ValidationError
 
 ID_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
 # An entity's page is <type folder>/<id>.md: this id would take the place of the page listing the type.
