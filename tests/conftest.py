@@ -43,6 +43,12 @@ def make_project(folder: Path) -> Path:
     return folder
 
 
+def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``mkdocs build --strict`` of ``project`` into ``site``, with ``env`` added to the environment."""
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=project,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=600)
+
+
 @dataclass(frozen=True)
 class RealSiteBuild:
     site: Path
@@ -54,9 +60,7 @@ def real_site_build(tmp_path_factory: pytest.TempPathFactory) -> RealSiteBuild:
     """The real site, built once for the whole run from the repository's data by ``mkdocs build --strict``, on the
     real clock (the real data is reviewed up to today). Tests read it; none may change it."""
     site = tmp_path_factory.mktemp("real-site") / "site"
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "true", "SOURCE_DATE_EPOCH": str(int(time.time()))}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=REPO,
-                            env=environment, capture_output=True, text=True, timeout=600)
+    result = mkdocs_build(REPO, site, {"NO_MKDOCS_2_WARNING": "true", "SOURCE_DATE_EPOCH": str(int(time.time()))})
     return RealSiteBuild(site, result)
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from kb.site.search_index import read_sections
 
-from tests.conftest import REPO, make_project, run_kb
+from tests.conftest import REPO, make_project, mkdocs_build, run_kb
 
 
 def tree_digest(folder: Path) -> str:
@@ -21,13 +19,6 @@ def tree_digest(folder: Path) -> str:
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=project,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")

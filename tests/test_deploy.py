@@ -12,8 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from tests.conftest import REPO, make_project
-from tests.test_build import mkdocs_build
+from tests.conftest import REPO, make_project, mkdocs_build
 
 WORKFLOWS = REPO / ".github" / "workflows"
 # What .github/workflows/ci.yml sets for the build, on a repository example/kb published at example.org/kb/.

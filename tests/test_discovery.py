@@ -15,8 +15,7 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.conftest import REPO, make_project
-from tests.test_build import mkdocs_build
+from tests.conftest import REPO, make_project, mkdocs_build
 
 
 @pytest.fixture(scope="module")

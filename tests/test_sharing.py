@@ -14,8 +14,7 @@ import pytest
 from kb.site.figures import figure_anchors
 from kb.site.sharing import script_json
 
-from tests.conftest import make_project
-from tests.test_build import mkdocs_build
+from tests.conftest import make_project, mkdocs_build
 
 PUBLISHED = "https://example.org/kb/"
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route
+
+from tests.conftest import mkdocs_build
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -38,10 +38,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def build_site(project: Path, site: Path, env: dict[str, str] | None = None) -> None:
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "true", "SOURCE_DATE_EPOCH": str(int(time.time())),
-                   **(env or {})}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=project,
-                            env=environment, capture_output=True, text=True, timeout=600)
+    result = mkdocs_build(project, site, {"NO_MKDOCS_2_WARNING": "true", "SOURCE_DATE_EPOCH": str(int(time.time())),
+                                          **(env or {})})
     assert result.returncode == 0, result.stderr
 
 
