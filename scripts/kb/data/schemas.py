@@ -121,16 +121,20 @@ class Schemas:
 
 def _full_date(value: object) -> bool:
     """YYYY-MM-DD naming a real day (JSON Schema's "date", as jsonschema reads it)."""
-    if not isinstance(value, str):
-        return True
-    return re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is not None and _real_date(value)
+    return _date_like(value, r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _partial_date(value: object) -> bool:
-    """YYYY, YYYY-MM or YYYY-MM-DD naming a real day (a non-string is the type check's business)."""
+    """YYYY, YYYY-MM or YYYY-MM-DD naming a real day."""
+    return _date_like(value, r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
+
+
+def _date_like(value: object, pattern: str) -> bool:
+    """Whether ``value`` is written as ``pattern`` says and names a real day (a non-string is the type check's
+    business)."""
     if not isinstance(value, str):
         return True
-    return re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value) is not None and _real_date(value)
+    return re.fullmatch(pattern, value) is not None and _real_date(value)
 
 
 def _real_date(value: str) -> bool:
