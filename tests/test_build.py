@@ -96,6 +96,14 @@ def test_mkdocs_failure_after_validation_keeps_the_previous_site(project):
     assert tree_digest(project / "site") == before
 
 
+def test_search_terms_in_a_pages_front_matter_that_are_not_a_list_stop_the_build_naming_file_and_line(project):
+    (project / "docs" / "about.md").write_text("---\ntitle: About\nsearch_terms: who made this site\n---\n\n# About\n")
+    result = run_kb("build", cwd=project)
+    assert result.returncode == 1
+    assert "docs/about.md:3:1: error: search_terms in the front matter must be a list of phrases" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_kb_render_writes_every_generated_page(project, tmp_path):
     out = tmp_path / "rendered"
     result = run_kb("render", "--out", str(out), cwd=project)

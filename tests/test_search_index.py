@@ -285,6 +285,12 @@ def test_the_hand_written_pages_for_curators_and_maintainers_rank_lower_with_the
     assert boosts == dict.fromkeys(["rules.md", "contributing.md", "performance.md"], GATHERING_PAGE_BOOST)
 
 
+def test_a_page_that_is_no_entitys_is_named_by_the_search_terms_of_its_front_matter(real_site: Path):
+    first = json.loads((real_site / "search" / "prebuilt_index.json").read_text(encoding="utf-8"))
+    contributing = first["sections"].index([first["pages"].index("contributing/"), "", "Contributing"])
+    assert first["named"]["report an error"] == [contributing]
+
+
 # --- Every text field of an entity reaches its page's index entries -------------------------------------------
 
 # Left out of search on purpose (README, "Search"): who reviewed a page and when (the review line), and table

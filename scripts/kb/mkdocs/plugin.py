@@ -89,6 +89,9 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         self.last_good: KnowledgeBase | None = None  # while serving
         self.build: Build | None = None
         self.finished_html = FinishedHtml()  # set on for the generated pages (on_page_markdown)
+        # Page URL -> the search terms of its front matter (pages that are not an entity's: About, Contributing),
+        # kept for a whole ``kb serve`` session, as its search index keeps the sections of the pages not rebuilt.
+        self.page_search_terms: dict[str, list[str]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -189,6 +192,7 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         if entity is not None:
             page.update_date = entity.data["last_reviewed"]  # the sitemap's date; keeps builds reproducible
         self.finished_html.active = page.file.src_uri in build.generated_pages
+        self.page_search_terms[page.url] = front_matter_search_terms(page)
         if build.worker is not None and page.file.src_uri in build.worker.src_uris:
             converted = build.worker.results().get(page.file.src_uri)
             if converted is not None:
@@ -245,7 +249,8 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
         """5. The search index, built from Material's sections of every page (see kb.site.search_index)."""
         self._stop_worker()
         write_search_index(Path(config.site_dir), self._current().knowledge_base,
-                           suggest="search.suggest" in config.theme.get("features", []))
+                           suggest="search.suggest" in config.theme.get("features", []),
+                           page_search_terms=self.page_search_terms)
 
     def on_build_error(self, error: Exception) -> None:
         self._stop_worker()
@@ -261,6 +266,19 @@ class KnowledgeBasePlugin(BasePlugin):  # type: ignore[type-arg]
     def _current(self) -> Build:
         assert self.build is not None, "on_config runs first"
         return self.build
+
+
+def front_matter_search_terms(page: Page) -> list[str]:
+    """The phrases a reader may search the page by, from ``search_terms`` in its front matter (none if it has
+    none). A value that is not a list of phrases stops the build, naming the file and line."""
+    terms = page.meta.get("search_terms", [])
+    if isinstance(terms, list) and all(isinstance(term, str) and term.strip() for term in terms):
+        return terms
+    lines = page.file.content_string.splitlines()
+    line = next((number for number, text in enumerate(lines, 1) if text.startswith("search_terms:")), 1)
+    path = f"docs/{page.file.src_uri}" if page.file.generated_by is None else page.file.src_uri
+    raise PluginError(f"{path}:{line}:1: error: search_terms in the front matter must be a list "
+                      f"of phrases, e.g. search_terms: [report an error, suggest a correction]")
 
 
 def feed_content(knowledge_base: KnowledgeBase, config: MkDocsConfig) -> bytes:

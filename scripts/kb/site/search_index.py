@@ -29,7 +29,9 @@ page's first section, and a boost of whole pages, do it, all from the data:
 
 - ``names``, boosted like a title: every word of the entity's names (name, aliases, brand, abbreviation,
   registry number, the search terms readers use for it, and the abbreviation, term and synonyms of every
-  glossary entry whose ``see`` names the page), so that "cytokine storm" finds the page about CRS;
+  glossary entry whose ``see`` names the page), so that "cytokine storm" finds the page about CRS; a page
+  that is no entity's (About, Contributing, an index) takes the ``search_terms`` of its front matter
+  ("report an error" for Contributing);
 - ``identity``, boosted far above titles: each of those names that is one word (tisagenlecleucel, Kymriah,
   tisa-cel, AML, CAR-T, NCT02435849), whole. A page holds only its own names there, so "tisagenlecleucel" ranks
   the product first and not the trials that have the word in their titles ("CIBMTR tisagenlecleucel
@@ -347,15 +349,19 @@ def _located(sections: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {"pages": list(pages), "sections": located}
 
 
-def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase, *, suggest: bool) -> None:
+def write_search_index(site_dir: Path, knowledge_base: KnowledgeBase, *, suggest: bool,
+                       page_search_terms: dict[str, list[str]] | None = None) -> None:
     """Write the search index from the sections Material's search plugin wrote, and keep only the settings in
     Material's file (its page script reads them). The worker is set up from ours: the same settings (and
-    whether the theme suggests how to complete the last word, ``suggest``) and the sections."""
+    whether the theme suggests how to complete the last word, ``suggest``) and the sections. Pages that are not
+    an entity's are named by the ``search_terms`` of their front matter (``page_search_terms``: URL -> terms)."""
     material_path = site_dir / MATERIAL_INDEX
     material = json.loads(material_path.read_text(encoding="utf-8"))
     sections = material["docs"]
     separator = re.compile(material["config"]["separator"])
     names, spellings = page_names(knowledge_base), spelling_pairs(knowledge_base.spellings)
+    for url, terms in (page_search_terms or {}).items():
+        names.setdefault(url, []).extend(terms)
     documents = index_documents(sections, names, separator, spellings)
     folder = material_path.parent
     for stale in ("postings", "texts"):
