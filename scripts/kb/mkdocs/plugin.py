@@ -277,8 +277,9 @@ def front_matter_search_terms(page: Page) -> list[str]:
     lines = page.file.content_string.splitlines()
     line = next((number for number, text in enumerate(lines, 1) if text.startswith("search_terms:")), 1)
     path = f"docs/{page.file.src_uri}" if page.file.generated_by is None else page.file.src_uri
-    raise PluginError(f"{path}:{line}:1: error: search_terms in the front matter must be a list "
-                      f"of phrases, e.g. search_terms: [report an error, suggest a correction]")
+    problem = Problem(path, line, 1, "search_terms in the front matter must be a list of phrases, e.g. "
+                      "search_terms: [report an error, suggest a correction]", code="build-failed")
+    raise PluginError(problem.headline)
 
 
 def feed_content(knowledge_base: KnowledgeBase, config: MkDocsConfig) -> bytes:
