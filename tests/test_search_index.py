@@ -12,10 +12,14 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from benchmarks.synthetic import generate_dataset
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kb.data.validate import custom_nodes as _custom_nodes
+from kb.mkdocs.plugin import front_matter_search_terms
 from kb.model import load_knowledge_base
 from kb.site.plan import render_site
 from kb.site.search_index import (
@@ -35,6 +39,7 @@ from kb.site.search_index import (
     words,
 )
 from lunr.builder import Builder
+from mkdocs.exceptions import PluginError
 from mkdocs.utils.yaml import yaml_load
 
 REPO = Path(__file__).resolve().parent.parent
@@ -289,6 +294,41 @@ def test_a_page_that_is_no_entitys_is_named_by_the_search_terms_of_its_front_mat
     first = json.loads((real_site / "search" / "prebuilt_index.json").read_text(encoding="utf-8"))
     contributing = first["sections"].index([first["pages"].index("contributing/"), "", "Contributing"])
     assert first["named"]["report an error"] == [contributing]
+
+
+# What YAML front matter can hold under a key: scalars, lists and mappings of them.
+FRONT_MATTER_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                                   lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner,
+                                                                                               max_size=4),
+                                   max_leaves=8)
+PHRASES = st.lists(st.text(min_size=1).filter(str.strip), max_size=6)
+
+
+def _hand_written_page(search_terms: object) -> object:
+    """A hand-written page (docs/about.md) whose front matter's third line gives ``search_terms``."""
+    file = SimpleNamespace(src_uri="about.md", generated_by=None,
+                           content_string=f"---\ntitle: About\nsearch_terms: {search_terms!r}\n---\n\n# About\n")
+    return SimpleNamespace(meta={"title": "About", "search_terms": search_terms}, file=file)
+
+
+@settings(derandomize=True, database=None, max_examples=200)
+@given(terms=PHRASES)
+def test_a_list_of_phrases_in_a_pages_front_matter_is_taken_as_its_search_terms(terms):
+    assert front_matter_search_terms(_hand_written_page(terms)) == terms
+
+
+@settings(derandomize=True, database=None, max_examples=200)
+@given(value=FRONT_MATTER_VALUES.filter(
+    lambda value: not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value))))
+def test_any_other_search_terms_value_stops_the_build_naming_the_file_and_its_line(value):
+    with pytest.raises(PluginError, match=r"^docs/about\.md:3:1: error: search_terms in the front matter must be"):
+        front_matter_search_terms(_hand_written_page(value))
+
+
+def test_a_page_without_search_terms_has_none():
+    page = _hand_written_page(None)
+    del page.meta["search_terms"]
+    assert front_matter_search_terms(page) == []
 
 
 # --- Every text field of an entity reaches its page's index entries -------------------------------------------
