@@ -309,6 +309,25 @@ def test_no_index_page_cuts_a_summary(pages):
             assert "…</td>" not in page, path
 
 
+def test_the_home_page_links_every_disease_pathway_and_challenge(kb, pages):
+    home = render.PageContext(kb, "index.md")
+    listed = [entity for name in ("disease", "pathway", "challenge") for entity in kb.of_type(name)]
+    assert listed
+    for entity in listed:
+        assert f'<a href="{home.href(entity)}">' in pages["index.md"], entity.id
+
+
+def test_the_home_page_lists_the_six_pages_reviewed_last_newest_first(kb, pages):
+    recent = kb.recently_reviewed(6)
+    dates = [entity.data["last_reviewed"] for entity in recent]
+    assert len(recent) == min(6, len(kb.entities))
+    assert dates == sorted(dates, reverse=True)
+    assert dates[0] == max(entity.data["last_reviewed"] for entity in kb.entities.values())
+    assert all(entity.data["last_reviewed"] <= dates[-1] for entity in kb.entities.values() if entity not in recent)
+    for entity in recent:
+        assert f"{entity.data['last_reviewed']}: [{plain(entity.name)}]" in pages["index.md"]
+
+
 def test_a_section_that_cites_its_source_in_its_body_shows_its_number_once(data_root):
     trial = data_root / "trials" / "eliana.yaml"
     trial.write_text(trial.read_text() + """sections:

@@ -151,6 +151,11 @@ class KnowledgeBase:
                   for entry in entity.data.get("review_history", [])]
         return sorted(events, key=lambda event: (event[0], event[1].name.lower()), reverse=True)
 
+    def recently_reviewed(self, count: int) -> list[Entity]:
+        """The ``count`` pages reviewed last (by ``last_reviewed``), newest first; pages of one day by name."""
+        by_name = sorted(self.entities.values(), key=lambda entity: entity.name.lower())
+        return sorted(by_name, key=lambda entity: entity.data["last_reviewed"], reverse=True)[:count]
+
 
 def _titles(options: list[dict[str, Any]]) -> dict[str, str]:
     """Each choice's title, by its value, for the choices of a schema list that give one."""

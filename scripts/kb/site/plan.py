@@ -34,9 +34,10 @@ from kb.site.feed import WHATS_NEW
 from kb.site.render import render_page
 from kb.two_processes import in_two_processes
 
-# Pages built from all the data: page path -> template. The bibliography and What's new are among them, each cut
-# into pages (PAGED_LISTS).
+# Pages built from all the data (the home page among them: its lists come from the data): page path -> template.
+# The bibliography and What's new are each cut into pages (PAGED_LISTS).
 COLLECTION_PAGES = {
+    "index.md": "home.md.j2",
     "compare/therapies.md": "compare/therapies.md.j2",
     "compare/products.md": "compare/products.md.j2",
     "compare/trials.md": "compare/trials.md.j2",
