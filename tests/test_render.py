@@ -6,11 +6,12 @@ import re
 
 import markdown
 import pytest
+from benchmarks.synthetic import generate_dataset
 from kb.data.markup import MARKDOWN_EXTENSIONS
 from kb.model import load_knowledge_base
 from kb.site import render
 from kb.site.figures import format_figure_value
-from kb.site.plan import render_site
+from kb.site.plan import plan_site, render_site
 from kb.site.render import environment, plain
 
 
@@ -315,6 +316,16 @@ def test_the_home_page_links_every_disease_pathway_and_challenge(kb, pages):
     assert listed
     for entity in listed:
         assert f'<a href="{home.href(entity)}">' in pages["index.md"], entity.id
+
+
+def test_the_home_page_stays_short_with_many_pages_of_a_type_and_links_the_rest(tmp_path):
+    many = load_knowledge_base(generate_dataset(tmp_path / "data", 200))
+    challenges = many.of_type("challenge")
+    assert len(challenges) > 30
+    home = next(page for page in plan_site(many, {}) if page.path == "index.md").render(many)
+    listed = re.findall(r'<li><a href="challenges/([^/]+)/">', home)
+    assert listed == [entity.id for entity in challenges[:30]]
+    assert f"And {len(challenges) - 30} more: see [all {len(challenges)}](challenges/index.md)." in home
 
 
 def test_the_home_page_lists_the_six_pages_reviewed_last_newest_first(kb, pages):
