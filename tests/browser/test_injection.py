@@ -49,6 +49,8 @@ def test_injected_markup_does_not_run(page: Page, tmp_path: Path, serve_folder, 
     for path, content in [*rendered.items(), *exported.items(), *feed.items()]:
         (docs / path).parent.mkdir(parents=True, exist_ok=True)
         (docs / path).write_bytes(content if isinstance(content, bytes) else content.encode())
+    for hand_written in (REPO / "docs").glob("*.md"):  # the pages the generated ones link to (the disclaimer…)
+        shutil.copy(hand_written, docs / hand_written.name)
     # A plain Material build of the rendered pages, with the same Markdown extensions as the real site.
     (tmp_path / "project" / "mkdocs.yml").write_text(PLAIN_CONFIG)
     build_site(tmp_path / "project", tmp_path / "site", {"KB_DATA_DIR": str(data)})
