@@ -84,14 +84,20 @@ def test_related_sections_link_both_ways(site):
     assert 'href="../../challenges/crs/"' in page(site, "therapies/car-t")
 
 
-def test_tag_index_lists_tagged_pages_and_pages_link_to_their_tags(site):
-    tags = page(site, "reference/tags")
-    assert 'id="cd19"' in tags and 'href="../../products/tisagenlecleucel/"' in tags
-    assert 'href="../../reference/tags/#cd19"' in page(site, "products/tisagenlecleucel")
+def test_each_tag_has_a_page_listing_the_pages_that_carry_it_and_pages_link_to_it(site):
+    tagged = page(site, "reference/tags/cd19")
+    assert 'href="../../../products/tisagenlecleucel/"' in tagged
+    assert 'href="../../reference/tags/cd19/"' in page(site, "products/tisagenlecleucel")
+
+
+def test_the_list_of_tags_links_each_tags_page_with_its_count_and_keeps_its_anchor(site):
+    row = re.search(r'<tr id="cd19">(.*?)</tr>', page(site, "reference/tags")).group(1)
+    assert 'href="cd19/"' in row
+    assert re.search(r"<td>[0-9]+</td>$", row)
 
 
 def test_tags_are_shown_by_their_title_in_the_schemas_list(site):
-    assert re.search(r'<h2[^>]*\bid="cd19"[^>]*>CD19<', page(site, "reference/tags"))
+    assert "Tagged CD19" in text_of(page(site, "reference/tags/cd19"))
     assert '>CD19</a>' in page(site, "products/tisagenlecleucel")
     assert '>CAR-T</a>' in page(site, "therapies/car-t")
 

@@ -1,4 +1,5 @@
-"""Long lists (a type's index, the bibliography, What's new) go on over pages, each reachable from the others."""
+"""Long lists (a type's index, a tag's page, the bibliography, What's new) go on over pages, each reachable from the
+others."""
 
 from __future__ import annotations
 
@@ -108,3 +109,14 @@ def test_a_list_that_fits_on_one_page_has_no_page_links(data_root):
     pages = render_site(load_knowledge_base(data_root))
     assert "kb-pages" not in pages["products/index.md"]
     assert not any(map(is_continuation_page, pages))
+
+
+def test_a_tags_page_lists_every_page_that_carries_it_exactly_once_across_its_pages(data_root, one_per_page):
+    knowledge_base = load_knowledge_base(data_root)
+    tag, entities = max(knowledge_base.tagged().items(), key=lambda item: len(item[1]))
+    assert len(entities) > 1  # so the fixture needs more than one page
+    pages_of_tag = re.compile(rf"reference/tags/{tag}(_[0-9]+)?\.md")
+    text = "".join(page for path, page in one_per_page.items() if pages_of_tag.fullmatch(path))
+    listed = re.findall(r"^- \[[^]]+\]\(\.\./\.\./([a-z]+/[a-z0-9-]+)\.md\)", text, re.MULTILINE)
+    assert sorted(listed) == sorted(entity.page_path.removesuffix(".md") for entity in entities)
+

@@ -2,14 +2,15 @@
 again, and converts to HTML only the ones whose Markdown changed.
 
 A page shows its own entity, and the names (and some fields) of the entities it links to or is linked from;
-an index page lists the entities of its type; a bibliography page lists its sources and the entities citing
-them; every other page built from all the data (comparisons, tags, what's new, downloads…) may show anything.
-All of those carry the date of the latest review in their front matter. So a change to an entity touches its
-page, the pages of the entities linked with it before or after the change, its type's index pages, the
-bibliography pages of the sources it cites (before or after) when its name or its citations changed, the pages
-of What's new when its review history, name or place changed (or the releases did), and the other pages built
-from all the data; a change to a source touches the pages citing it and the bibliography. A change of the
-glossary (its abbreviations are marked on every page) or of the schemas touches every page.
+an index page lists the entities of its type; a tag's page lists the entities that carry the tag; a bibliography
+page lists its sources and the entities citing them; every other page built from all the data (comparisons, the
+list of tags, what's new, downloads…) may show anything. All of those carry the date of the latest review in their
+front matter. So a change to an entity touches its page, the pages of the entities linked with it before or after
+the change, its type's index pages, the pages of its tags (before or after), the bibliography pages of the sources
+it cites (before or after) when its name or its citations changed, the pages of What's new when its review
+history, name or place changed (or the releases did), and the other pages built from all the data; a change to a
+source touches the pages citing it and the bibliography. A change of the glossary (its abbreviations are marked on
+every page) or of the schemas touches every page.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def pages_to_check(change: DataChange, before: KnowledgeBase, after: KnowledgeBa
         for source_id in change.sources:
             entities |= {entity.id for entity in knowledge_base.citing(source_id)}
     types = {kb.entities[i].type.name for kb in (before, after) for i in change.entities if i in kb.entities}
-    reach = _Reach(entities=entities, types=types,
+    tags = {tag for kb in (before, after) for i in change.entities if i in kb.entities
+            for tag in kb.entities[i].data.get("tags", [])}
+    reach = _Reach(entities=entities, types=types, tags=tags,
                    cited=_sources_cited_differently(change, before, after), sources_changed=bool(change.sources),
                    latest_review_moved=before.last_reviewed() != after.last_reviewed(),
                    history_changed=_history_reads_differently(change, before, after))
@@ -64,11 +67,13 @@ def pages_to_check(change: DataChange, before: KnowledgeBase, after: KnowledgeBa
 
 @dataclass(frozen=True)
 class _Reach:
-    """What a change reaches: the entities whose pages show it, the types whose indexes list it, the sources whose
-    citing pages it changes, and whether the latest review, the sources or the review history changed."""
+    """What a change reaches: the entities whose pages show it, the types whose indexes list it, the tags whose pages
+    list it, the sources whose citing pages it changes, and whether the latest review, the sources or the review
+    history changed."""
 
     entities: set[str]
     types: set[str]
+    tags: set[str]
     cited: set[str]
     sources_changed: bool
     latest_review_moved: bool
@@ -82,6 +87,8 @@ class _Reach:
         entity_type = page.context.get("entity_type")
         if entity_type is not None:
             return entity_type.name in self.types
+        if "tag" in page.context:  # a tag's page: the names and types of the pages that carry it
+            return page.context["tag"] in self.tags
         source_ids = page.context.get("source_ids")
         if source_ids is not None:
             return self.sources_changed or bool(self.cited.intersection(source_ids))

@@ -14,6 +14,11 @@ import re
 _LINK_TO_ANOTHER_SITE = re.compile(r'<a href="(?=https?://)')
 
 
+def tag_page_path(tag: str) -> str:
+    """The page listing the pages that carry ``tag`` (its first page, for a long list)."""
+    return f"reference/tags/{tag}.md"
+
+
 def page_url(page_path: str) -> str:
     """The URL path of a docs page under directory URLs: ``a/b.md`` -> ``a/b/``, ``a/index.md`` -> ``a/``."""
     stem = page_path.removesuffix(".md")

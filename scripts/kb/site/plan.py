@@ -31,9 +31,12 @@ from kb.site.compare import (
 from kb.site.export import data_version, export_files
 from kb.site.facets import filters_for
 from kb.site.feed import WHATS_NEW
+from kb.site.links import tag_page_path
 from kb.site.render import render_page
 from kb.two_processes import in_two_processes
 
+# The list of tags; each tag has a page of its own (cut into pages like a type's index), shown under it.
+TAGS = "reference/tags.md"
 # Pages built from all the data (the home page among them: its lists come from the data): page path -> template.
 # The bibliography and What's new are each cut into pages (PAGED_LISTS).
 COLLECTION_PAGES = {
@@ -44,7 +47,7 @@ COLLECTION_PAGES = {
     "reference/sources.md": "reference/sources.md.j2",
     GLOSSARY_PAGE: "reference/glossary.md.j2",
     "reference/evidence-levels.md": "reference/evidence-levels.md.j2",
-    "reference/tags.md": "reference/tags.md.j2",
+    TAGS: "reference/tags.md.j2",
     WHATS_NEW: "reference/whats-new.md.j2",
     "reference/downloads.md": "reference/downloads.md.j2",
     "reference/how-to-cite.md": "reference/how-to-cite.md.j2",
@@ -127,7 +130,8 @@ def list_pages(first_path: str, items: list[Any], size: int | None = None) -> li
 
 
 def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list[PlannedPage]:
-    """Every generated page, in reading order: each type's index and entity pages, then the collection pages."""
+    """Every generated page, in reading order: each type's index and entity pages, then the collection pages,
+    then each tag's page."""
     pages: list[PlannedPage] = []
     for entity_type in knowledge_base.types:
         pages += _type_pages(knowledge_base, entity_type)
@@ -143,7 +147,16 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
         else:
             pages.append(PlannedPage(path, [template], {**shared, **_own_context(path, knowledge_base, exported)},
                                      in_nav=True))
-    return pages
+    return pages + _tag_pages(knowledge_base)
+
+
+def _tag_pages(knowledge_base: KnowledgeBase) -> list[PlannedPage]:
+    """Each tag's page, listing the pages that carry it (cut into pages when long), shown under the list of tags: one
+    page of every tag's pages would grow with the data (thousands of links at 5,000 entities)."""
+    return [PlannedPage(path, ["reference/tag.md.j2"], {"tag": tag, "entities": listed, "pagination": pagination},
+                        shown_under=TAGS)
+            for tag, entities in knowledge_base.tagged().items()
+            for path, listed, pagination in list_pages(tag_page_path(tag), entities)]
 
 
 def _trial_comparison_pages(knowledge_base: KnowledgeBase, template: str, shared: dict[str, Any]

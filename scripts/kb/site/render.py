@@ -29,7 +29,7 @@ from kb.site.abbreviations import term_anchor
 from kb.site.compare import by_date, first_approval
 from kb.site.export import FEED, entity_data_path
 from kb.site.figures import figure_anchors, format_figure_value, format_number
-from kb.site.links import page_url, relative_path, relative_url
+from kb.site.links import page_url, relative_path, relative_url, tag_page_path
 from kb.site.search_index import GATHERING_PAGE_BOOST
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -284,7 +284,8 @@ def environment() -> jinja2.Environment:
                        number=format_number,
                        with_anchors=lambda figures: list(zip(figures, figure_anchors(figures), strict=True)))
     env.globals.update(front_matter=front_matter, description_of=description_of, diagrams=diagrams,
-                       term_anchor=term_anchor, page_url=page_url, first_approval=first_approval,
+                       term_anchor=term_anchor, page_url=page_url, tag_page_path=tag_page_path,
+                       first_approval=first_approval,
                        data_path=entity_data_path, feed_path=FEED,
                        gathering_page_search={"boost": GATHERING_PAGE_BOOST})
     return env
