@@ -152,7 +152,7 @@ def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list
 
 def _tag_pages(knowledge_base: KnowledgeBase) -> list[PlannedPage]:
     """Each tag's page, listing the pages that carry it (cut into pages when long), shown under the list of tags: one
-    page of every tag's pages would grow with the data (thousands of links at 5,000 entities)."""
+    page of every tag's pages grows by a line for each tag of each page (449 KB with its assets at 236 entities)."""
     return [PlannedPage(path, ["reference/tag.md.j2"], {"tag": tag, "entities": listed, "pagination": pagination},
                         shown_under=TAGS)
             for tag, entities in knowledge_base.tagged().items()
