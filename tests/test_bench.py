@@ -65,3 +65,26 @@ def test_lighthouse_targets_need_95_and_the_plain_material_page_of_the_same_run(
     assert checks["Lighthouse mobile, product >= 95"] == "PASS"
     assert checks["Lighthouse mobile, product >= plain Material"] == "FAIL"
     assert "| product (`products/x/`) | 96 | 900 | 120 | 1.7 |" in format_lighthouse(rows)
+
+
+@pytest.mark.parametrize(("heaviest_at_5000", "status"), [(420.0, "PASS"), (2100.0, "FAIL")])
+def test_a_page_that_grows_with_the_data_fails_the_page_weight_target(heaviest_at_5000: float, status: str):
+    from benchmarks.bench import check_targets
+
+    rows = [{"n": n, "build_s": 1.0, "page_html_kb": 80.0, "heaviest_page_kb": kb, "heaviest_page": "compare/x/"}
+            for n, kb in ((1000, 400.0), (5000, heaviest_at_5000))]
+    checks = {check["target"]: check["status"] for check in check_targets(rows)}
+    assert checks["heaviest page(5000)/heaviest page(1000) <= 1.2"] == status
+
+
+def test_a_pages_weight_counts_the_styles_and_scripts_it_loads(tmp_path: Path):
+    from benchmarks.bench import page_weight
+
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "kb.css").write_text("x" * 100)
+    (tmp_path / "assets" / "filters.js").write_text("y" * 50)
+    (tmp_path / "assets" / "search.js").write_text("z" * 1000)  # the search worker is left out, as in the table
+    page = tmp_path / "index.html"
+    page.write_text('<link href="assets/kb.css" rel="stylesheet"><script src="assets/filters.js"></script>'
+                    '<script src="assets/search.js"></script>')
+    assert page_weight(page) == (page.stat().st_size + 150, 50)

@@ -7,8 +7,11 @@ import re
 import time
 
 import pytest
-from kb.model import load_knowledge_base
+from hypothesis import given
+from hypothesis import strategies as st
+from kb.model import KnowledgeBase, load_knowledge_base
 from kb.site import plan
+from kb.site.compare import trials_by_group
 from kb.site.plan import list_pages, render_site
 
 from tests.conftest import REPO
@@ -120,3 +123,39 @@ def test_a_tags_page_lists_every_page_that_carries_it_exactly_once_across_its_pa
     listed = re.findall(r"^- \[[^]]+\]\(\.\./\.\./([a-z]+/[a-z0-9-]+)\.md\)", text, re.MULTILINE)
     assert sorted(listed) == sorted(entity.page_path.removesuffix(".md") for entity in entities)
 
+
+
+@given(count=st.integers(min_value=0, max_value=3000), most=st.integers(min_value=1, max_value=200))
+def test_a_comparison_goes_on_as_few_pages_as_fit_with_its_rows_shared_evenly(count: int, most: int):
+    size = plan.even_page_size(count, most)
+    pages = [len(rows) for _, rows, _ in list_pages("compare/trials/car-t.md", list(range(count)), size)]
+    assert len(pages) == max(1, -(-count // most))  # no more pages than needed
+    assert max(pages) <= most
+    assert max(pages) - min(pages) <= len(pages)  # shared evenly: the last page is short by less than a row a page
+
+
+@pytest.fixture(scope="module")
+def real_comparisons_in_pages_of_20() -> tuple[KnowledgeBase, dict[str, str]]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time())))  # the real data is reviewed up to today
+        monkeypatch.setattr(plan, "COMPARED_TRIALS_PER_PAGE", 20)
+        knowledge_base = load_knowledge_base(REPO / "data")
+        return knowledge_base, render_site(knowledge_base)
+
+
+def test_every_trial_of_a_group_is_compared_exactly_once_across_its_pages(real_comparisons_in_pages_of_20):
+    knowledge_base, pages = real_comparisons_in_pages_of_20
+    for group, trials in trials_by_group(knowledge_base).items():
+        stem = group.path.removesuffix(".md")
+        text = "".join(page for path, page in pages.items() if re.fullmatch(rf"{stem}(_[0-9]+)?\.md", path))
+        compared = re.findall(r'<tr[^>]*><td><a href="\.\./\.\./\.\./trials/([a-z0-9-]+)/">', text)
+        assert sorted(compared) == sorted(trial.id for trial in trials)
+    assert "compare/trials/car-t_3.md" in pages  # so the real data needs three pages or more
+
+
+def test_each_page_of_a_comparison_filters_the_whole_group(real_comparisons_in_pages_of_20):
+    _, pages = real_comparisons_in_pages_of_20
+    second = pages["compare/trials/car-t_2.md"]
+    assert 'title: "Compare CAR-T cell trials (page 2 of ' in second
+    assert '<a href="../car-t/" rel="prev">Previous</a>' in second
+    assert re.search(r'data-kb-pages="\.\./car-t/ \./ [^"]+" data-kb-page="2"', second)

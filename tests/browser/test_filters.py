@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Locator, Page, Route, expect
 from tests.browser.conftest import held_request
 
 FILTERED_LISTS = {"trials index": "trials/", "products index": "products/", "trial comparison": "compare/trials/car-t/",
+                  "trial comparison of two pages": "compare/trials/transplant/",
                   "product comparison": "compare/products/"}
 
 

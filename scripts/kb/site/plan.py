@@ -73,6 +73,10 @@ COMPARISONS: dict[str, tuple[str, Callable[[KnowledgeBase], Comparison], Callabl
 # Rows on a type's index page, or entries in the bibliography, before the list goes on on a next page: long
 # lists are slow to load on a phone and hard to scan. Search and the type filters find any single entry.
 ENTRIES_PER_PAGE = 100
+# At most this many rows on a page of a trial comparison, the rows shared evenly among its pages (72 trials: two
+# pages of 36). A row with its cited figures adds about 2 KB, the page's styles and scripts about 250 KB: a page
+# stays well under the 500 KB page-weight target.
+COMPARED_TRIALS_PER_PAGE = 60
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,13 @@ def list_pages(first_path: str, items: list[Any], size: int | None = None) -> li
             for number, path in enumerate(paths, start=1)]
 
 
+def even_page_size(count: int, most: int) -> int:
+    """The size of each page when ``count`` items go on as few pages of at most ``most`` as they fit, shared evenly
+    (the last page takes what is left)."""
+    pages = max(1, -(-count // most))
+    return max(1, -(-count // pages))
+
+
 def plan_site(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> list[PlannedPage]:
     """Every generated page, in reading order: each type's index and entity pages, then the collection pages,
     then each tag's page."""
@@ -161,14 +172,19 @@ def _tag_pages(knowledge_base: KnowledgeBase) -> list[PlannedPage]:
 
 def _trial_comparison_pages(knowledge_base: KnowledgeBase, template: str, shared: dict[str, Any]
                             ) -> list[PlannedPage]:
-    """The page listing the groups of trials, then each group's comparison, with its filters."""
+    """The page listing the groups of trials, then each group's comparison (cut into pages, each with the filters
+    of the whole group)."""
     groups = trials_by_group(knowledge_base)
     pages = [PlannedPage(TRIAL_COMPARISONS, [template], {**shared, "groups": groups}, in_nav=True)]
     for group, trials in groups.items():
-        context = {"group": group, "groups": groups,
-                   **_comparison_context(knowledge_base, "trials", compare_trials(knowledge_base, trials))}
-        pages.append(PlannedPage(group.path, ["compare/trial-group.md.j2"], {**shared, **context},
-                                 shown_under=TRIAL_COMPARISONS))
+        comparison = compare_trials(knowledge_base, trials)
+        whole = {**shared, "group": group, "groups": groups,
+                 **_comparison_context(knowledge_base, "trials", comparison)}
+        for path, rows, pagination in list_pages(group.path, comparison.rows,
+                                                 even_page_size(len(comparison.rows), COMPARED_TRIALS_PER_PAGE)):
+            context = {**whole, "trials": Comparison(comparison.columns, rows), "pagination": pagination}
+            pages.append(PlannedPage(path, ["compare/trial-group.md.j2"], context,
+                                     shown_under=TRIAL_COMPARISONS if pagination.number == 1 else group.path))
     return pages
 
 
