@@ -370,3 +370,23 @@ def test_search_terms_are_not_shown_as_names_of_the_page(data_root):
     assert "CTL019" in page
     assert "fever after CAR-T" not in page
 
+
+
+def test_changes_to_a_page_show_the_five_newest_and_send_the_earlier_ones_to_its_data(data_root):
+    product = data_root / "products" / "tisagenlecleucel.yaml"
+    history = "".join(f"  - date: '2025-0{month}-01'\n    change: Change of month {month}.\n" for month in range(1, 9))
+    product.write_text(product.read_text() + "review_history:\n" + history)
+    kb = load_knowledge_base(data_root)
+    changes = render_entity_page(kb, kb.entities["tisagenlecleucel"]).split("## Changes to this page", 1)[1]
+    shown = re.findall(r"Change of month ([0-9])\.", changes)
+    assert shown == ["8", "7", "6", "5", "4"]
+    assert "3 earlier changes are in this page's [data as JSON](../api/v1/products/tisagenlecleucel.json)" in changes
+
+
+def test_a_page_with_few_changes_shows_them_all(data_root):
+    product = data_root / "products" / "tisagenlecleucel.yaml"
+    product.write_text(product.read_text() + "review_history:\n  - date: '2025-01-01'\n    change: First version.\n")
+    kb = load_knowledge_base(data_root)
+    changes = render_entity_page(kb, kb.entities["tisagenlecleucel"]).split("## Changes to this page", 1)[1]
+    assert "First version." in changes
+    assert "earlier change" not in changes
