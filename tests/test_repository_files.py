@@ -237,3 +237,22 @@ def test_the_readme_gives_the_number_of_queries_the_query_file_holds():
     stated = re.search(r"\| ([0-9,]+) queries a clinician", README)
     assert stated is not None, "the README's row for tests/search_queries.yaml gives no count"
     assert int(stated.group(1).replace(",", "")) == len(queries)
+
+
+@pytest.mark.parametrize("page", sorted(path.name for path in (REPO / "docs").glob("*.md")))
+def test_no_numbered_or_bulleted_step_of_a_hand_written_page_runs_on_inside_a_paragraph(page):
+    # A list item after an indented code block needs a blank line before it, or Python-Markdown reads it as more
+    # text of the paragraph above: the Contributing page's steps 3-6 ran on inside step 2.
+    import markdown
+
+    class TagsIgnored(yaml.SafeLoader):  # mkdocs.yml's !ENV and !!python tags; only its extensions are read
+        pass
+
+    TagsIgnored.add_multi_constructor("", lambda loader, suffix, node: None)
+    config = yaml.load((REPO / "mkdocs.yml").read_text(), Loader=TagsIgnored)
+    extensions = [next(iter(item)) if isinstance(item, dict) else item for item in config["markdown_extensions"]]
+    settings = {next(iter(item)): item[next(iter(item))] for item in config["markdown_extensions"]
+                if isinstance(item, dict)}
+    html = markdown.markdown((REPO / "docs" / page).read_text(), extensions=extensions, extension_configs=settings)
+    paragraphs = re.findall(r"<p>(.*?)</p>", html, re.DOTALL)
+    assert not [p[:80] for p in paragraphs if re.search(r"\n\s*(?:[0-9]+\.|[-*]) \S", p)]
