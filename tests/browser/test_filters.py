@@ -67,6 +67,21 @@ def test_ticking_boxes_narrows_the_list_or_within_a_facet_and_across_facets(page
         f"Showing {len(both)} of {total} trials, from every page of the list.")
 
 
+def test_the_links_to_a_lists_other_pages_are_hidden_while_its_filtered_rows_come_from_every_page(page: Page,
+                                                                                                   site_url: str):
+    # "Next" under a filtered list led to the next page's own rows, unfiltered, and dropped the filter.
+    page.goto(site_url + "trials/")
+    form = page.locator("form.kb-filters")
+    page_links = page.locator("nav.kb-pages")
+    expect(page_links.first).to_be_visible()
+    form.get_by_role("checkbox", name=re.compile(r"^AML")).check()
+    _settled(form)
+    assert page_links.count() == 2 and all(not links.is_visible() for links in page_links.all())
+    form.get_by_role("checkbox", name=re.compile(r"^AML")).uncheck()
+    _settled(form)
+    assert all(links.is_visible() for links in page_links.all())
+
+
 def test_the_filters_of_a_list_of_several_pages_find_the_entries_of_the_other_pages(page: Page, site_url: str):
     page.goto(site_url + "trials/page_2/")
     name, disease = page.locator("#kb-list-trials tbody tr[data-kb-disease]").first.evaluate(

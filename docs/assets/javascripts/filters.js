@@ -6,7 +6,8 @@
  * (an index of more than a hundred entries) names its pages on the form: the first choice brings in the rows of
  * the other pages (fetched from this site, once), which then show wherever they match, in the list's order; with
  * no box ticked, the page shows its own rows only. If they cannot be fetched (a copy of the site opened from
- * files), the filters apply to this page and say so. */
+ * files), the filters apply to this page and say so. While the rows of every page are shown, the links to the
+ * list's other pages are hidden. */
 (function () {
   "use strict";
 
@@ -100,6 +101,11 @@
       if (!row.hidden) shown += 1;
     });
     if (!waiting) status.textContent = statusOf(form, filtering, shown, own, rows.length);
+    // While the filtered list holds the matching rows of every page, the links to the other pages (which show
+    // their own rows, unfiltered) are hidden.
+    document.querySelectorAll("nav.kb-pages").forEach(function (links) {
+      links.hidden = filtering && form.kbReach === true;
+    });
   }
 
   function statusOf(form, filtering, shown, own, listed) {
