@@ -159,3 +159,28 @@ def test_each_page_of_a_comparison_filters_the_whole_group(real_comparisons_in_p
     assert 'title: "Compare CAR-T cell trials (page 2 of ' in second
     assert '<a href="../car-t/" rel="prev">Previous</a>' in second
     assert re.search(r'data-kb-pages="\.\./car-t/ \./ [^"]+" data-kb-page="2"', second)
+
+
+def test_a_source_has_one_number_on_every_page_of_a_comparison(real_comparisons_in_pages_of_20):
+    # Rows a filter brings in from another page keep their marks: one number must mean one source on every page.
+    _, pages = real_comparisons_in_pages_of_20
+    numbers: dict[str, set[str]] = {}
+    for path, page in pages.items():
+        if re.fullmatch(r"compare/trials/car-t(_[0-9]+)?\.md", path):
+            for source, number in re.findall(r'href="#fn:([^"]+)">([0-9]+)</a>', page):
+                numbers.setdefault(source, set()).add(number)
+    assert numbers and all(len(given) == 1 for given in numbers.values())
+    assert len({number for given in numbers.values() for number in given}) == len(numbers)
+
+
+def test_each_page_of_a_comparison_lists_its_sources_under_the_numbers_its_marks_show(real_comparisons_in_pages_of_20):
+    _, pages = real_comparisons_in_pages_of_20
+    second = pages["compare/trials/car-t_2.md"]
+    marks = dict(re.findall(r'href="#fn:([^"]+)">([0-9]+)</a>', second))
+    listed = re.findall(r'<li id="fn:([^"]+)"(?: value="([0-9]+)")?', second)
+    shown, place = {}, 0
+    for source, value in listed:  # an item without a value takes the number after the one before it
+        place = int(value) if value else place + 1
+        shown[source] = str(place)
+    assert shown == marks
+    assert min(map(int, marks.values())) > 1  # so the numbers go on from the page before

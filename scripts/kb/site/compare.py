@@ -54,6 +54,13 @@ class Comparison:
     columns: dict[str, str]  # key -> title, in the order the table shows them
     rows: list[tuple[Entity, dict[str, Cell]]] = field(default_factory=list)  # each row's cells by column key
 
+    def sources(self) -> list[str]:
+        """The sources the table cites, in the order it cites them: row by row, each row's cells in column order
+        after the first, which names the row (as the comparison_table macro writes them)."""
+        cited_columns = list(self.columns)[1:]
+        return list(dict.fromkeys(source for _, cells in self.rows for key in cited_columns
+                                  for source in cells[key].sources))
+
     def add(self, entity: Entity, cells: dict[str, Cell]) -> None:
         if list(cells) != list(self.columns):
             raise ValueError(f"a row of {entity.id} has the cells {list(cells)}, not the columns {list(self.columns)}")

@@ -182,7 +182,9 @@ def _trial_comparison_pages(knowledge_base: KnowledgeBase, template: str, shared
                  **_comparison_context(knowledge_base, "trials", comparison)}
         for path, rows, pagination in list_pages(group.path, comparison.rows,
                                                  even_page_size(len(comparison.rows), COMPARED_TRIALS_PER_PAGE)):
-            context = {**whole, "trials": Comparison(comparison.columns, rows), "pagination": pagination}
+            earlier = Comparison(comparison.columns, comparison.rows[:pagination.first_entry - 1])
+            context = {**whole, "trials": Comparison(comparison.columns, rows), "pagination": pagination,
+                       "cited_before": earlier.sources()}
             pages.append(PlannedPage(path, ["compare/trial-group.md.j2"], context,
                                      shown_under=TRIAL_COMPARISONS if pagination.number == 1 else group.path))
     return pages

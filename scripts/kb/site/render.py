@@ -78,6 +78,7 @@ class PageContext:
         self.kb = knowledge_base
         self.page_path = page_path
         self.cited: dict[str, int] = {}  # source id -> its number: the order the page first cites them
+        self._numbers: dict[str, int] = {}  # the numbers given so far, with those taken by earlier pages of a list
         self._uses: dict[str, int] = {}
 
     # --- links ------------------------------------------------------------------------------------------
@@ -183,7 +184,7 @@ class PageContext:
         for source_id in source_ids or []:
             if source_id not in self.kb.sources:
                 continue
-            number = self.cited.setdefault(source_id, len(self.cited) + 1)
+            number = self.cited.setdefault(source_id, self._numbers.setdefault(source_id, len(self._numbers) + 1))
             uses = self._uses[source_id] = self._uses.get(source_id, 0) + 1
             anchor = f"fnref:{source_id}" if uses == 1 else f"fnref{uses}:{source_id}"
             marks.append((number, f'<a class="footnote-ref" id="{anchor}" href="#fn:{source_id}">{number}</a>'))
@@ -198,14 +199,26 @@ class PageContext:
         cited = {match.group("cite") for match in CITATION.finditer(text)}
         return self.cite([source_id for source_id in source_ids or [] if source_id not in cited])
 
+    def continue_numbering(self, source_ids: list[str]) -> str:
+        """Number ``source_ids`` (what the earlier pages of a list cited, in their order) without citing them, so
+        that a source keeps its number on every page of the list: rows that a filter brings in from another page
+        keep theirs. Returns nothing to show."""
+        for source_id in source_ids:
+            if source_id in self.kb.sources:
+                self._numbers.setdefault(source_id, len(self._numbers) + 1)
+        return ""
+
     def footnotes(self) -> str:
-        """The numbered list of every source this page cited, as an HTML block."""
+        """The numbered list of every source this page cited, as an HTML block (an item whose number is not its
+        place in the list, after continue_numbering, says its number)."""
         if not self.cited:
             return ""
+        numbered = sorted(self.cited.items(), key=lambda item: item[1])
         items = "\n".join(
-            f'<li id="fn:{source_id}">{self.source(source_id)} <a class="footnote-backref" '
-            f'href="#fnref:{source_id}" title="Back to the first citation">&#8617;&#xFE0E;</a></li>'
-            for source_id in self.cited)
+            f'<li id="fn:{source_id}"{_value_unless(number, place)}>{self.source(source_id)} '
+            f'<a class="footnote-backref" href="#fnref:{source_id}" title="Back to the first citation">'
+            f'&#8617;&#xFE0E;</a></li>'
+            for place, (source_id, number) in enumerate(numbered, start=1))
         return f'<div class="footnote">\n<hr>\n<ol>\n{items}\n</ol>\n</div>\n'
 
     def source(self, source_id: str) -> str:
@@ -228,6 +241,11 @@ class PageContext:
 
     def tag_label(self, tag: str) -> str:
         return self.kb.tag_titles.get(tag) or humanize(tag)
+
+
+def _value_unless(number: int, place: int) -> str:
+    """A list item's number, as its value attribute, where it is not its place in the list."""
+    return f' value="{number}"' if number != place else ""
 
 
 def front_matter(**fields: Any) -> str:
