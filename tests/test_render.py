@@ -390,3 +390,29 @@ def test_a_page_with_few_changes_shows_them_all(data_root):
     changes = render_entity_page(kb, kb.entities["tisagenlecleucel"]).split("## Changes to this page", 1)[1]
     assert "First version." in changes
     assert "earlier change" not in changes
+
+
+def test_download_and_citation_pages_say_when_the_data_is_newer_than_its_newest_release(data_root):
+    # The site served data reviewed long after release 0.1.0 and told readers to cite it as 0.1.0.
+    product = data_root / "products" / "tisagenlecleucel.yaml"
+    product.write_text(product.read_text().replace("last_reviewed: '2026-01-15'", "last_reviewed: '2026-02-01'"))
+    pages = render_site(load_knowledge_base(data_root))  # the newest release, 1.10.0, is of 2026-01-25
+    assert 'These files are newer than release 1.10.0' in pages["reference/downloads.md"]
+    assert "up to 2026-02-01" in pages["reference/downloads.md"]
+    assert "hold changes reviewed after release 1.10.0" in pages["reference/how-to-cite.md"]
+
+
+def test_data_reviewed_before_its_newest_release_is_that_release(pages):
+    assert "newer than release" not in pages["reference/downloads.md"]
+    assert "changes reviewed after release" not in pages["reference/how-to-cite.md"]
+
+
+def test_the_data_index_names_the_newest_review_after_the_release(data_root):
+    import json
+
+    from kb.site.export import export_files
+
+    product = data_root / "products" / "tisagenlecleucel.yaml"
+    product.write_text(product.read_text().replace("last_reviewed: '2026-01-15'", "last_reviewed: '2026-02-01'"))
+    index = json.loads(export_files(load_knowledge_base(data_root))["api/v1/index.json"])
+    assert (index["version"], index["reviewed_after_release"]) == ("1.10.0", "2026-02-01")

@@ -52,6 +52,14 @@ def data_version(kb: KnowledgeBase) -> tuple[str, str]:
     return version, releases[version]["date"]
 
 
+def reviewed_after_release(kb: KnowledgeBase) -> str | None:
+    """The newest review date when a page was reviewed after the day of the newest release (the files then hold
+    data the release does not), else None. Changes made on the release's own day cannot be told apart."""
+    _, released = data_version(kb)
+    newest = kb.last_reviewed()
+    return newest if newest and newest > released else None
+
+
 def export_files(kb: KnowledgeBase) -> dict[str, bytes]:
     """Every open-data file, keyed by its path in the site."""
     return Exporter().files(kb)
@@ -86,6 +94,7 @@ class Exporter:
         files[f"{API}/compare-therapies.csv"] = _csv(compare_therapies(kb))
         files[f"{API}/compare-trials.csv"] = _csv(compare_trials(kb))
         files[f"{API}/index.json"] = _json({"version": version, "released": released,
+                                            "reviewed_after_release": reviewed_after_release(kb),
                                             "files": sorted(p.removeprefix(f"{API}/") for p in files)})
         checksums = "".join(f"{hashlib.sha256(content).hexdigest()}  {path.removeprefix(API + '/')}\n"
                             for path, content in sorted(files.items()))

@@ -28,7 +28,7 @@ from kb.site.compare import (
     other_kinds_of_products,
     trials_by_group,
 )
-from kb.site.export import data_version, export_files
+from kb.site.export import data_version, export_files, reviewed_after_release
 from kb.site.facets import filters_for
 from kb.site.feed import WHATS_NEW
 from kb.site.links import tag_page_path
@@ -213,7 +213,7 @@ def _type_pages(knowledge_base: KnowledgeBase, entity_type: EntityType) -> list[
 def _collection_context(knowledge_base: KnowledgeBase, exported: dict[str, bytes]) -> dict[str, Any]:
     """What the pages built from all the data share."""
     version, released = data_version(knowledge_base)
-    return {"version": version, "released": released}
+    return {"version": version, "released": released, "reviewed_after_release": reviewed_after_release(knowledge_base)}
 
 
 def _comparison_context(knowledge_base: KnowledgeBase, noun: str, comparison: Comparison) -> dict[str, Any]:
