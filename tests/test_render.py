@@ -318,6 +318,12 @@ def test_the_home_page_links_every_disease_pathway_and_challenge(kb, pages):
         assert f'<a href="{home.href(entity)}">' in pages["index.md"], entity.id
 
 
+def test_the_home_page_leads_a_researcher_to_the_trial_comparisons_and_the_data(pages):
+    # A researcher's test found trials and comparisons only at the bottom and no link to the downloads.
+    introduction = pages["index.md"].split("## By leukemia", 1)[0]
+    assert "(compare/trials.md)" in introduction and "(reference/downloads.md)" in introduction
+
+
 def test_the_home_page_stays_short_with_many_pages_of_a_type_and_links_the_rest(tmp_path):
     many = load_knowledge_base(generate_dataset(tmp_path / "data", 200))
     challenges = many.of_type("challenge")
