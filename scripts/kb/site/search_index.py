@@ -129,7 +129,8 @@ class Terms:
 
     Lower-case, split at ``separator``; a hyphenated word whole and then each of its parts; a word that starts
     with a spelling ``spellings`` pairs, also in the other spelling, and a hyphenated word also whole with its
-    parts so spelled (graft-versus-leukaemia); no stop words and no single letters. The terms of each word are
+    parts so spelled (graft-versus-leukaemia), and a name of short parts without its hyphens (zuma3); no stop
+    words and no single letters. The terms of each word are
     worked out once and remembered (a site has a few thousand words and millions of uses).
     """
 
@@ -154,7 +155,16 @@ class Terms:
                 terms += spelled(form, self.spellings)
         if "-" in word and (respelled := respelled_compound(word, self.spellings)) not in terms:
             terms.append(respelled)
+        if "-" in word and _is_short_name(word) and (joined := word.replace("-", "")) not in terms:
+            terms.append(joined)  # written without its hyphens, as readers type names: zuma3, tisacel, cart19
         return terms
+
+
+def _is_short_name(word: str) -> bool:
+    """A hyphenated name of short parts (ZUMA-3, tisa-cel, T-ALL, 19-28z), which readers also type joined; not a
+    compound of words (graft-versus-host, non-relapse), whose joined form no one types."""
+    parts = word.split("-")
+    return len(parts) > 1 and all(0 < len(part) <= 5 for part in parts)
 
 
 def words(text: str, separator: re.Pattern[str], spellings: Spellings | None = None) -> list[str]:
