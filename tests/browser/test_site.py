@@ -559,6 +559,29 @@ def test_sorting_works_by_keyboard(page: Page, site_url: str):
     assert page.locator(".kb-sortable th").first.get_attribute("aria-sort") == "ascending"
 
 
+def test_empty_cells_stay_last_in_either_order(page: Page, site_url: str):
+    # Sorted from the highest, a column listed its empty cells first (a researcher's test).
+    page.goto(site_url + "compare/products/")
+    headers = page.locator(".kb-sortable table thead th").all_text_contents()
+    column = headers.index(next(t for t in headers if "First FDA" in t))
+    button = page.locator(".kb-sortable th .kb-sort", has_text="First FDA approval")
+    for _ in range(2):  # ascending, then descending
+        button.click()
+        values = _column_values(page, column)
+        assert "—" in values and values[values.index("—"):] == ["—"] * values.count("—")
+
+
+def test_a_click_anywhere_in_a_heading_sorts_its_column(page: Page, site_url: str):
+    # Only the heading's words were a button: a click beside them did nothing.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site_url + "compare/products/")
+    heading = page.locator(".kb-sortable table thead th").nth(1)
+    box = heading.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] - 3)
+    assert heading.get_attribute("aria-sort") == "ascending"
+
+
 def test_process_diagram_renders_as_svg(page: Page, site_url: str):
     page.goto(site_url + "therapies/car-t/")
     diagram = page.locator("svg.kb-diagram").first

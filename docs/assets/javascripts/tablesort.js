@@ -30,8 +30,9 @@
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (r1, r2) {
-      var result = compare(sortKey(r1.cells[column]), sortKey(r2.cells[column]));
-      return ascending ? result : -result;
+      var a = sortKey(r1.cells[column]), b = sortKey(r2.cells[column]);
+      if (a === null || b === null) return compare(a, b);  // empty cells last, in either order
+      return ascending ? compare(a, b) : -compare(a, b);
     });
     rows.forEach(function (row) { body.appendChild(row); });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) { th.removeAttribute("aria-sort"); });
