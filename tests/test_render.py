@@ -422,3 +422,10 @@ def test_the_data_index_names_the_newest_review_after_the_release(data_root):
     product.write_text(product.read_text().replace("last_reviewed: '2026-01-15'", "last_reviewed: '2026-02-01'"))
     index = json.loads(export_files(load_knowledge_base(data_root))["api/v1/index.json"])
     assert (index["version"], index["reviewed_after_release"]) == ("1.10.0", "2026-02-01")
+
+
+def test_a_figures_evidence_level_links_to_its_row_on_the_evidence_levels_page(pages):
+    # It linked to the top of the page, where a reader had to find the level among twelve.
+    levels = set(re.findall(r'<tr id="([a-z-]+)">', pages["reference/evidence-levels.md"]))
+    linked = {level for page in pages.values() for level in re.findall(r'evidence-levels/#([a-z-]+)"', page)}
+    assert linked and linked <= levels
