@@ -236,6 +236,18 @@ def test_on_a_phone_no_text_is_smaller_than_12_px_but_the_citation_marks(phone_p
 
 # --- Print ------------------------------------------------------------------------------------------------------
 
+def test_print_leaves_out_what_works_only_on_a_screen(desktop_page: Page, site_url: str):
+    # A printed comparison began with its whole filter form, and each reference ended in a way back to its mark.
+    _open(desktop_page, site_url + "compare/trials/transplant/")
+    expect(desktop_page.locator("form.kb-filters")).to_be_visible()
+    desktop_page.emulate_media(media="print")
+    try:
+        for screen_only in ("form.kb-filters", "nav.kb-pages", ".footnote-backref", ".kb-scroll-hint"):
+            assert desktop_page.locator(screen_only).first.is_hidden(), screen_only
+    finally:
+        desktop_page.emulate_media(media="screen")
+
+
 def test_print_shows_no_internal_address_and_only_the_selected_audience(desktop_page: Page, site_url: str):
     _open(desktop_page, site_url + "products/")
     desktop_page.locator("article table a", has_text="tisagenlecleucel").click()  # instant navigation: absolute links
