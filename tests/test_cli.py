@@ -1,6 +1,11 @@
-"""`kb validate` output: every problem at once, errors and warnings apart, warnings fatal with --strict."""
+"""`kb validate` output: every problem at once, errors and warnings apart, warnings fatal with --strict; what `kb build`
+says about the site it built."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 from tests.conftest import run_kb
 
@@ -31,3 +36,16 @@ def test_warnings_alone_pass_but_fail_with_strict(project):
     strict = run_kb("validate", "--strict", cwd=project)
     assert strict.returncode == 1
     assert ": error: last reviewed 2024-06-01" in strict.stderr
+
+
+def test_a_build_without_the_published_address_says_where_its_absolute_links_point(project):
+    # A researcher's test: a build for publishing without SITE_URL wrote 127.0.0.1 into its feed and sitemap, silently.
+    env = {key: value for key, value in os.environ.items() if key != "SITE_URL"}
+    result = subprocess.run([sys.executable, "-m", "kb.cli", "build", "--site-dir", str(project / "site")],
+                            cwd=project, env={**env, "NO_MKDOCS_2_WARNING": "true"}, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "SITE_URL is not set" in result.stderr and "http://127.0.0.1:8000/" in result.stderr
+    published = run_kb("build", "--site-dir", str(project / "site"), cwd=project,
+                       env={"SITE_URL": "https://example.org/kb/", "NO_MKDOCS_2_WARNING": "true"})
+    assert published.returncode == 0 and "SITE_URL is not set" not in published.stderr

@@ -89,6 +89,10 @@ def command_build(args: argparse.Namespace) -> int:
                       "unchanged", code="build-failed"), file=sys.stderr)
         return 1
     print(f"site built in {args.site_dir}/", file=sys.stderr)
+    if not os.environ.get("SITE_URL"):
+        print("note: SITE_URL is not set, so the site's absolute addresses (canonical links, sitemap, feed, shared "
+              "data) point to http://127.0.0.1:8000/; set it to the published address to publish this build",
+              file=sys.stderr)
     return 0
 
 
