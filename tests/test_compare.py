@@ -11,6 +11,7 @@ import pytest
 import yaml
 from kb.model import load_knowledge_base
 from kb.site.compare import (
+    best_figure,
     by_date,
     compare_products,
     compare_trials,
@@ -20,6 +21,7 @@ from kb.site.compare import (
     leukemia_approval_events,
     other_kinds_of_products,
     provenance,
+    response_metrics,
     trials_by_group,
 )
 from kb.site.export import export_files
@@ -425,3 +427,18 @@ def test_the_product_comparison_page_links_the_products_of_other_kinds_beside_it
     page = render_site(_with_cord_blood_product(data_root))["compare/products.md"]
     link = '<a href="../../products/expanded-cord-blood/">expanded cord blood</a> (Cordex).'
     assert f"not compared with CAR-T here:\n{link}" in page
+
+
+def test_a_leukemia_trial_is_compared_on_complete_remission_before_its_overall_response(kb):
+    # The overall response counts partial responses: a T-ALL trial with CR 90% and ORR 95% showed the ORR.
+    trial = kb.entities["eliana"]
+    figures = [{"metric": "overall-response", "value": 95, "n": 20, "sources": ["maude-2018-nejm"]},
+               {"metric": "complete-remission", "value": 90, "n": 20, "sources": ["maude-2018-nejm"]}]
+    picked = best_figure(kb, figures, response_metrics(trial.data["diseases"]), (trial.id,))
+    assert picked["metric"] == "complete-remission"
+
+
+def test_a_cll_trial_is_compared_on_its_overall_response_before_complete_remission(kb):
+    figures = [{"metric": "complete-remission", "value": 18, "n": 49, "sources": ["maude-2018-nejm"]},
+               {"metric": "overall-response", "value": 44, "n": 49, "sources": ["maude-2018-nejm"]}]
+    assert best_figure(kb, figures, response_metrics(["cll"]))["metric"] == "overall-response"

@@ -25,7 +25,9 @@ from kb.site.figures import format_figure_value, format_number
 
 CAR_T = "car-t"  # the therapy kind (therapy schema) of the products the product comparison compares
 # A response is overall remission (CR/CRi) where the data has it, then overall response (ORR), then CR.
-RESPONSE_METRICS = ("overall-remission", "overall-response", "complete-remission", "mrd-negative-remission")
+RESPONSE_METRICS = ("overall-remission", "complete-remission", "overall-response", "mrd-negative-remission")
+# CLL's response criteria count partial responses, and its trials report the overall response first.
+CLL_RESPONSE_METRICS = ("overall-remission", "overall-response", "complete-remission", "mrd-negative-remission")
 # A trial without a response figure is compared on survival (transplant trials, mostly).
 SURVIVAL_METRICS = ("overall-survival", "leukemia-free-survival", "event-free-survival", "relapse-free-survival",
                     "gvhd-free-relapse-free-survival", "progression-free-survival")
@@ -196,6 +198,12 @@ def _other_patients(figures: list[dict[str, Any]], beside: dict[str, Any] | None
 
 # --- products -----------------------------------------------------------------------------------------------
 
+def response_metrics(diseases: Iterable[str]) -> tuple[str, ...]:
+    """The response measures a row prefers, in order: remission with or without full count recovery (CR/CRi),
+    then complete remission before the overall response (which counts partial responses too), except in CLL."""
+    return CLL_RESPONSE_METRICS if set(diseases) == {"cll"} else RESPONSE_METRICS
+
+
 def leukemia_diseases(product: Entity) -> list[str]:
     """The diseases of the product's indications. Every disease in the data is a leukemia (the disease
     schema's definition), so these are its leukemia indications; a lymphoma or myeloma use has none."""
@@ -305,7 +313,7 @@ def compare_products(kb: KnowledgeBase) -> Comparison:
 def _product_cells(kb: KnowledgeBase, product: Entity) -> dict[str, Cell]:
     d = product.data
     figures, pivotal = leukemia_figures(kb, product), d.get("pivotal_trials", [])
-    response = best_figure(kb, figures, RESPONSE_METRICS, pivotal)
+    response = best_figure(kb, figures, response_metrics(leukemia_diseases(product)), pivotal)
     construct = d.get("construct", {})
     return {
         "product": Cell(product.name + (f" ({d['brand']})" if "brand" in d else ""), (), product.name.lower()),
@@ -387,7 +395,7 @@ def compare_trials(kb: KnowledgeBase, trials: list[Entity] | None = None) -> Com
 def _trial_cells(kb: KnowledgeBase, trial: Entity) -> dict[str, Cell]:
     d = trial.data
     figures = [{**figure, "trial": figure.get("trial", trial.id)} for figure in d.get("figures", [])]
-    outcome = best_figure(kb, figures, RESPONSE_METRICS, (trial.id,)) or \
+    outcome = best_figure(kb, figures, response_metrics(d.get("diseases", [])), (trial.id,)) or \
         best_figure(kb, figures, SURVIVAL_METRICS, (trial.id,))
     studied = [kb.entities[i] for i in d.get("products", [])] or \
         ([kb.entities[d["therapy"]]] if "therapy" in d else [])
