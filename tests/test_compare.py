@@ -442,3 +442,13 @@ def test_a_cll_trial_is_compared_on_its_overall_response_before_complete_remissi
     figures = [{"metric": "complete-remission", "value": 18, "n": 49, "sources": ["maude-2018-nejm"]},
                {"metric": "overall-response", "value": 44, "n": 49, "sources": ["maude-2018-nejm"]}]
     assert best_figure(kb, figures, response_metrics(["cll"]))["metric"] == "overall-response"
+
+
+def test_the_csv_gives_each_figures_measure_value_and_unit_and_the_rows_facets_in_columns_of_their_own(kb):
+    # A researcher could not analyse the CSV: its figures were sentences, and it had no disease or target column.
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(export_files(kb)["api/v1/compare-products.csv"]
+                                                                 .decode()))}
+    product = rows["tisagenlecleucel"]
+    measure, value, unit = (product[f"Response: {part}"] for part in ("measure", "value", "unit"))
+    assert (measure, unit) == ("overall-remission", "%") and f"{float(value):g}%" in product["Response"]
+    assert product["Disease"] == "B-ALL"

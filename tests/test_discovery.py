@@ -104,7 +104,7 @@ def test_tags_are_shown_by_their_title_in_the_schemas_list(site):
 
 def test_every_figure_shows_its_evidence_level_linked_to_the_scale(site):
     html = page(site, "products/tisagenlecleucel")
-    assert 'href="../../reference/evidence-levels/">Single-arm trial</a>' in html
+    assert 'href="../../reference/evidence-levels/#single-arm-trial">Single-arm trial</a>' in html
     assert "A prospective single-arm" in page(site, "reference/evidence-levels")
 
 

@@ -49,6 +49,8 @@ class Cell:
     sort_key: float | str | None = None  # the value the table sorts by, where the text does not start with it
     note: str = ""  # a short line under the value: where the figure comes from
     metric: str = ""  # the short label of the figure's metric, where the text starts with it (CR/CRi, ORR)
+    measure: str = ""  # the metric of the figure whose value the cell shows (for the CSV), where it shows one
+    unit: str = ""  # that figure's unit (%, USD, patients)
 
 
 @dataclass
@@ -165,7 +167,8 @@ def _first(figures: list[dict[str, Any]], *metrics: str) -> dict[str, Any] | Non
 def _figure_cell(figure: dict[str, Any] | None, with_scale: bool = False) -> Cell:
     if figure is None:
         return Cell("—")
-    return Cell(describe_figure(figure, with_scale), tuple(figure["sources"]), float(figure["value"]))
+    return Cell(describe_figure(figure, with_scale), tuple(figure["sources"]), float(figure["value"]),
+                measure=figure.get("metric", ""), unit=figure.get("unit", ""))
 
 
 def _compared_figure(kb: KnowledgeBase, figure: dict[str, Any] | None, own_trials: Collection[str], *,
@@ -181,7 +184,8 @@ def _compared_figure(kb: KnowledgeBase, figure: dict[str, Any] | None, own_trial
         text = f"{metric}: {text}"
     whom = _other_patients([figure], beside, "response")
     note = provenance(kb, figure, own_trials, of_trial=of_trial)[1] + (f". {whom}" if whom else "")
-    return Cell(text, tuple(figure["sources"]), float(figure["value"]), note, metric)
+    return Cell(text, tuple(figure["sources"]), float(figure["value"]), note, metric, figure.get("metric", ""),
+                figure.get("unit", ""))
 
 
 def _other_patients(figures: list[dict[str, Any]], beside: dict[str, Any] | None, what: str) -> str:
@@ -416,7 +420,8 @@ def _patients(enrollment: dict[str, Any]) -> Cell:
     treated, enrolled = enrollment.get("treated"), enrollment.get("enrolled")
     parts = [f"{treated:,} treated" if treated else "", f"{enrolled:,} enrolled" if enrolled else ""]
     text = " of ".join(part for part in parts if part)
-    return Cell(text or "—", tuple(enrollment.get("sources", [])) if text else (), treated or enrolled)
+    return Cell(text or "—", tuple(enrollment.get("sources", [])) if text else (), treated or enrolled,
+                measure="treated" if treated else "enrolled" if enrolled else "", unit="patients" if text else "")
 
 
 def _toxicity(kb: KnowledgeBase, figures: list[dict[str, Any]], trial_id: str, outcome: dict[str, Any] | None
@@ -430,7 +435,7 @@ def _toxicity(kb: KnowledgeBase, figures: list[dict[str, Any]], trial_id: str, o
     text = "; ".join(f"{kb.metric_titles.get(f['metric'], f['metric'])}: {describe_figure(f, with_scale=True)}"
                      for f in picked)
     return Cell(text, tuple(dict.fromkeys(s for f in picked for s in f["sources"])), float(picked[0]["value"]),
-                _other_patients(picked, outcome, "result"))
+                _other_patients(picked, outcome, "result"), measure=picked[0]["metric"], unit=picked[0]["unit"])
 
 
 def _follow_up(outcome: dict[str, Any] | None, figures: list[dict[str, Any]]) -> str:
@@ -459,7 +464,8 @@ def compare_therapies(kb: KnowledgeBase) -> Comparison:
             low, high = min(usd, key=lambda f: f["value"]), max(usd, key=lambda f: f["value"])
             span = describe_figure(low) if low is high else \
                 f"USD {format_number(low['value'])} to {format_number(high['value'])} (US list prices at launch)"
-            cost = Cell(span, tuple(dict.fromkeys(s for f in (low, high) for s in f["sources"])), float(low["value"]))
+            cost = Cell(span, tuple(dict.fromkeys(s for f in (low, high) for s in f["sources"])), float(low["value"]),
+                        measure="list-price", unit="USD")
         else:
             cost = Cell("—")
         toxicities = [kb.entities[r["challenge"]].name for r in d.get("risks", [])

@@ -16,7 +16,8 @@ from typing import Any
 
 from kb.model import Entity, KnowledgeBase
 from kb.site.bibliography import csl_json, ris
-from kb.site.compare import Comparison, compare_products, compare_therapies, compare_trials
+from kb.site.compare import Cell, Comparison, compare_products, compare_therapies, compare_trials
+from kb.site.facets import filters_for
 
 API = "api/v1"
 FEED = "feed.xml"  # the Atom feed of changes, at the site's root (see kb.site.feed)
@@ -32,15 +33,33 @@ def _json(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
-def _csv(comparison: Comparison) -> bytes:
+def _csv(kb: KnowledgeBase, comparison: Comparison, noun: str) -> bytes:
+    """A comparison as CSV, for analysis: each column as the page shows it; for each column of figures, the
+    measure, value and unit of the figure each cell shows (the first, where it shows two); the row's facet values
+    (as the filters give them, where the table has no column of that name); and its sources."""
+    rows = [entity for entity, _ in comparison.rows]
+    filters = filters_for(kb, rows, noun, f"kb-compare-{noun}", every_facet=True)
+    facets = [facet for facet in filters.facets if facet.title not in comparison.columns.values()]
+    figure_columns = [key for key in comparison.columns if any(cells[key].unit for _, cells in comparison.rows)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", *comparison.columns.values(), "sources"])
+    writer.writerow(["id", *comparison.columns.values(),
+                     *(f"{comparison.columns[key]}: {part}" for key in figure_columns
+                       for part in ("measure", "value", "unit")),
+                     *(facet.title for facet in facets), "sources"])
     for entity, cells in comparison.rows:
         sources = sorted({s for cell in cells.values() for s in cell.sources})
         texts = (f"{cell.text} ({cell.note})" if cell.note else cell.text for cell in cells.values())
-        writer.writerow([entity.id, *texts, " ".join(sources)])
+        figures = (part for key in figure_columns for part in _figure_parts(cells[key]))
+        values = filters.rows.get(entity.id, {})
+        labels = ("; ".join(facet.values[slug] for slug in values.get(facet.key, [])) for facet in facets)
+        writer.writerow([entity.id, *texts, *figures, *labels, " ".join(sources)])
     return buffer.getvalue().encode("utf-8")
+
+
+def _figure_parts(cell: Cell) -> tuple[str, Any, str]:
+    """(measure, value, unit) of the figure a cell shows; empty where it shows none."""
+    return (cell.measure, cell.sort_key, cell.unit) if cell.unit else ("", "", "")
 
 
 def data_version(kb: KnowledgeBase) -> tuple[str, str]:
@@ -90,9 +109,9 @@ class Exporter:
         files[f"{API}/glossary.json"] = _json(kb.glossary)
         for name, schema in sorted(kb.schemas.raw.items()):
             files[f"{API}/schema/{name}"] = _json({k: v for k, v in schema.items() if k != "$id"})
-        files[f"{API}/compare-products.csv"] = _csv(compare_products(kb))
-        files[f"{API}/compare-therapies.csv"] = _csv(compare_therapies(kb))
-        files[f"{API}/compare-trials.csv"] = _csv(compare_trials(kb))
+        files[f"{API}/compare-products.csv"] = _csv(kb, compare_products(kb), "products")
+        files[f"{API}/compare-therapies.csv"] = _csv(kb, compare_therapies(kb), "therapies")
+        files[f"{API}/compare-trials.csv"] = _csv(kb, compare_trials(kb), "trials")
         files[f"{API}/index.json"] = _json({"version": version, "released": released,
                                             "reviewed_after_release": reviewed_after_release(kb),
                                             "files": sorted(p.removeprefix(f"{API}/") for p in files)})

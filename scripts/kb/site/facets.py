@@ -98,9 +98,10 @@ class Filters:
                        for facet in self.facets if values.get(facet.key))
 
 
-def filters_for(kb: KnowledgeBase, entities: list[Entity], noun: str, list_id: str) -> Filters:
+def filters_for(kb: KnowledgeBase, entities: list[Entity], noun: str, list_id: str, *, every_facet: bool = False
+                ) -> Filters:
     """The filters of a list of entities (the whole list, where it is cut into pages): every facet their schemas
-    declare that tells some rows from others."""
+    declare that tells some rows from others (or that any row has, with ``every_facet``: for a CSV)."""
     titles = kb.schemas.raw.get("common.schema.json", {}).get("x-facets", {})
     facets: dict[str, Facet] = {key: Facet(key, title) for key, title in titles.items()}
     ranks: dict[tuple[str, str], tuple[int, str]] = {}
@@ -125,7 +126,8 @@ def filters_for(kb: KnowledgeBase, entities: list[Entity], noun: str, list_id: s
         for key, slugs in found.items():
             for value_slug in slugs:
                 facets[key].counts[value_slug] = facets[key].counts.get(value_slug, 0) + 1
-    shown = [_sorted(facet, ranks) for facet in facets.values() if _tells_apart(facet, len(entities))]
+    shown = [_sorted(facet, ranks) for facet in facets.values()
+             if (every_facet and facet.values) or _tells_apart(facet, len(entities))]
     return Filters(noun, list_id, shown, rows)
 
 
